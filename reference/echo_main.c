@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ref-echo: seed 000's echo server, done right. Every byte a client
+ * sends comes back, however it was split, until the client's EOF.
+ * --mode once (the first example), iterative (the accept loop) or
+ * threaded (a thread per connection, the default).
+ */
+#include <sys/socket.h>
+
+#include "app.h"
+
+static const struct app_spec spec = {
+    .prog = "ref-echo",
+    .summary = "Echo server: sends back every byte it receives, until the client's EOF.",
+    .default_port = 8088,
+    .options = APP_OPT_MODE,
+    .modes = 1u << SERVE_ONCE | 1u << SERVE_ITERATIVE | 1u << SERVE_THREADED,
+    .default_mode = SERVE_THREADED,
+};
+
+int main(int argc, char **argv)
+{
+	struct app_config cfg;
+	struct app_server srv;
+	int status = app_options(argc, argv, &spec, &cfg);
+
+	if (status >= 0)
+		return status; /* --help, --version or a usage error */
+	if (app_listen(&spec, &cfg, SOCK_STREAM, &srv) < 0)
+		return 1; /* "ref-echo: bind(127.0.0.1:8088): ..." was printed */
+	return app_serve(&srv, &proto_echo);
+}

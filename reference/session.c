@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-connection loop shared by every TCP reference server. Replies
+ * are produced synchronously, message by message, so that when the peer
+ * half-closes, everything it is owed has been sent before we close.
+ */
+#define _GNU_SOURCE
+#include "session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "net.h"
+
+#define SESSION_DONE 1 /* handled: the connection is over */
+
+struct session {
+	int fd;                        /* the connection */
+	const struct session_cfg *cfg; /* protocol and framing */
+	const sigset_t *mask;          /* signal mask while waiting */
+	uint8_t *in;                   /* SESSION_READ_MAX bytes read buffer */
+	uint8_t *out;                  /* reply buffer, out_cap bytes */
+	size_t out_cap;                /* largest message + PROTO_OVERHEAD */
+	struct frame frame;            /* LINE framing: reassembly buffer */
+	int one_shot_done;             /* PROTO_ONE_SHOT: the reply went out */
+};
+
+/* Sleeps delay_ms, waking early if the connection is shut down. */
+static int pause_before_reply(struct session *s)
+{
+	int rc = net_wait(s->fd, 0, s->cfg->delay_ms, s->mask);
+
+	return rc == -EINTR ? rc : 0;
+}
+
+/* Answers one message. Returns 0 to go on, SESSION_DONE, or -errno. */
+static int answer(struct session *s, const uint8_t *msg, size_t len)
+{
+	const struct proto_handler *proto = s->cfg->proto;
+	struct proto_msg m = {msg, len, s->cfg->framing, NULL};
+	struct tm tm;
+	size_t n = 0;
+	int rc;
+
+	if (proto->flags & PROTO_NEEDS_TIME) {
+		time_t t = time(NULL);
+		if (!localtime_r(&t, &tm))
+			return -EOVERFLOW;
+		m.now = &tm;
+	}
+	rc = proto->message(&m, s->out, s->out_cap, &n);
+	if (rc == PROTO_ERR_SPACE)
+		return -ENOSPC;
+	if (rc == PROTO_CLOSE)
+		return SESSION_DONE;
+	if (s->cfg->delay_ms > 0 && (rc = pause_before_reply(s)) < 0)
+		return rc;
+	if (n > 0 && (rc = net_send_all(s->fd, s->out, n, s->mask)) < 0)
+		return rc;
+	if (proto->flags & PROTO_ONE_SHOT) {
+		s->one_shot_done = 1;
+		return SESSION_DONE;
+	}
+	return 0;
+}
+
+/* LINE framing: reassemble, then answer each complete line. */
+static int feed_lines(struct session *s, const uint8_t *data, size_t len)
+{
+	const uint8_t *line;
+	size_t line_len;
+	int rc;
+
+	for (;;) {
+		size_t took = frame_push(&s->frame, data, len);
+		data += took;
+		len -= took;
+		while ((rc = frame_next(&s->frame, &line, &line_len)) == 1) {
+			rc = answer(s, line, line_len);
+			if (rc != 0)
+				return rc;
+		}
+		if (rc == FRAME_TOO_LONG)
+			return -EMSGSIZE;
+		if (len == 0)
+			return 0;
+	}
+}
+
+static int greet(struct session *s)
+{
+	size_t n = 0;
+
+	if (!s->cfg->proto->welcome)
+		return 0;
+	if (s->cfg->proto->welcome(s->cfg->framing, s->out, s->out_cap, &n) < 0)
+		return -ENOSPC;
+	return n > 0 ? net_send_all(s->fd, s->out, n, s->mask) : 0;
+}
+
+static int serve(struct session *s)
+{
+	int rc = greet(s);
+
+	while (rc == 0) {
+		ssize_t n = net_recv(s->fd, s->in, SESSION_READ_MAX);
+		if (n == -EAGAIN) {
+			int w = net_wait(s->fd, POLLIN, -1, s->mask);
+			rc = w < 0 ? w : 0;
+			continue;
+		}
+		if (n <= 0)
+			return (int)n; /* EOF: every owed reply was sent */
+		if (s->cfg->framing == PROTO_FRAMING_LINE)
+			rc = feed_lines(s, s->in, (size_t)n);
+		else
+			rc = answer(s, s->in, (size_t)n);
+	}
+	return rc == SESSION_DONE ? 0 : rc;
+}
+
+int session_run(int fd, const struct session_cfg *cfg, const sigset_t *mask)
+{
+	struct session s = {.fd = fd, .cfg = cfg, .mask = mask};
+	size_t biggest = cfg->max_line > SESSION_READ_MAX ? cfg->max_line : SESSION_READ_MAX;
+	int rc = -ENOMEM;
+
+	if (cfg->proto->flags & PROTO_SILENT)
+		return close(fd) < 0 ? -errno : 0;
+	s.out_cap = biggest + PROTO_OVERHEAD;
+	s.in = malloc(SESSION_READ_MAX);
+	s.out = malloc(s.out_cap);
+	if (!s.in || !s.out)
+		goto done;
+	if (cfg->framing == PROTO_FRAMING_LINE && frame_init(&s.frame, cfg->max_line) < 0)
+		goto done;
+	rc = net_set_nonblock(fd);
+	if (rc == 0)
+		rc = serve(&s);
+done:
+	if (s.one_shot_done)
+		net_lingering_close(fd, SESSION_READ_MAX, 200, mask);
+	else
+		close(fd);
+	frame_free(&s.frame);
+	free(s.in);
+	free(s.out);
+	return rc;
+}

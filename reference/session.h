@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session: serves one TCP connection with a protocol handler. It reads
+ * whatever the peer sends, cuts it into messages by the framing (lines
+ * through frame.c, or one read per message), hands each message to the
+ * handler and sends the whole reply. It ends on EOF (after every owed
+ * reply), a reset, the handler's PROTO_CLOSE, an over-long line, or a
+ * stop signal, and closes the fd itself.
+ */
+#ifndef SOCKSPEC_SESSION_H
+#define SOCKSPEC_SESSION_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "proto.h"
+
+#define SESSION_READ_MAX 65536 /* bytes taken per read */
+
+struct session_cfg {
+	const struct proto_handler *proto; /* what to answer */
+	enum proto_framing framing;        /* LINE, CHUNK or STREAM */
+	size_t max_line;                   /* LINE: longest line content accepted */
+	int delay_ms;                      /* pause before each reply (hello --delay) */
+};
+
+/* Serves the connected socket fd until it ends, then closes it. mask is
+ * the signal mask for waits (see net_wait()); a wait interrupted by a
+ * signal ends the session. Returns 0, or -errno when the session ended
+ * on an error (reset, out of memory, interrupted). */
+int session_run(int fd, const struct session_cfg *cfg, const sigset_t *mask);
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Checks that the Debian packages sockspec needs are installed; installs
+# the missing ones with apt-get when run as root, otherwise prints the
+# exact command to run and stops.
+#   scripts/deps.sh            build and test dependencies
+#   scripts/deps.sh bench      ... plus the benchmark's peer (socat)
+#   scripts/deps.sh fuzz       ... plus clang with libFuzzer
+set -euo pipefail
+
+packages=(cmake make gcc pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3)
+for extra in "$@"; do
+	case "$extra" in
+	bench) packages+=(socat) ;;
+	fuzz) packages+=(clang libclang-rt-dev) ;;
+	*) echo "deps.sh: unknown set '$extra' (expected bench or fuzz)" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "sockspec needs these Debian packages: ${missing[*]}" >&2
+	echo "run:  sudo apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+	apt-get update -qq
+	apt-get install -y -qq "${missing[@]}"
+fi

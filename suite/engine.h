@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine: carries out one case (a struct plan) against a started target
+ * on a libuv loop, and returns its verdict, a message naming the case
+ * file line, and the timeline. Statements run in order; a `parallel`
+ * block runs its body as N concurrent instances, each a small
+ * interpreter ("fiber") of its own. The first failure ends the case.
+ */
+#ifndef SOCKSPEC_ENGINE_H
+#define SOCKSPEC_ENGINE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "plan.h"
+#include "report.h"
+#include "target.h"
+
+struct engine_env {
+	uv_loop_t *loop;               /* loop the target lives on */
+	struct target *target;         /* started (launched) or external */
+	const char *file;              /* case file name, for messages */
+	enum plan_transport transport; /* what `connect NAME` alone means: TCP, UDP or UNIX */
+	double timeout_scale;          /* multiplies every timeout and duration in the case */
+	uint64_t seed;                 /* random splits */
+};
+
+struct engine_result {
+	enum verdict verdict;  /* PASS, FAIL or ERROR */
+	char *message;         /* "FILE:LINE: ..." or "" (owned) */
+	unsigned line;         /* failing statement's line, 0 if none */
+	uint64_t duration_ms;  /* wall time of the case */
+	char *timeline;        /* wire log (owned) */
+};
+
+/* Runs p to its end, a failure or its timeout, closes every connection
+ * it opened and returns once nothing of the case is left on the loop.
+ * Returns 0 with *out filled (free with engine_result_free), or -1 if
+ * memory ran out before anything could run. */
+int engine_run(const struct plan *p, const struct engine_env *env, struct engine_result *out);
+
+void engine_result_free(struct engine_result *r);
+
+#endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Matchers for expect statements (see match.h). Each one answers from
+ * the bytes received so far, so the engine can re-ask after every read
+ * and fail as early as a mismatch is certain.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "match.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct match_regex {
+	pcre2_code *code;        /* compiled pattern */
+	pcre2_match_data *data;  /* ovector for matches */
+};
+
+enum match_result match_bytes(const uint8_t *got, size_t got_len, const uint8_t *want,
+			      size_t want_len, size_t *consumed)
+{
+	size_t n = got_len < want_len ? got_len : want_len;
+
+	if (n > 0 && memcmp(got, want, n) != 0)
+		return MATCH_MISMATCH;
+	if (got_len < want_len)
+		return MATCH_NEED_MORE;
+	*consumed = want_len;
+	return MATCH_OK;
+}
+
+int match_regex_compile(const uint8_t *pattern, size_t len, struct match_regex **out, char *err,
+			size_t errlen)
+{
+	struct match_regex *re = calloc(1, sizeof(*re));
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE offset = 0;
+	int code = 0;
+
+	*out = NULL;
+	if (!re) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	re->code = pcre2_compile((PCRE2_SPTR)pattern, len, 0, &code, &offset, NULL);
+	if (!re->code) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		snprintf(err, errlen, "regex error at offset %zu: %s", (size_t)offset, (char *)msg);
+		free(re);
+		return -1;
+	}
+	re->data = pcre2_match_data_create_from_pattern(re->code, NULL);
+	if (!re->data) {
+		snprintf(err, errlen, "out of memory");
+		match_regex_free(re);
+		return -1;
+	}
+	*out = re;
+	return 0;
+}
+
+void match_regex_free(struct match_regex *re)
+{
+	if (!re)
+		return;
+	pcre2_match_data_free(re->data);
+	pcre2_code_free(re->code);
+	free(re);
+}
+
+enum match_result match_regex(const struct match_regex *re, const uint8_t *got, size_t got_len,
+			      int eof, size_t *consumed)
+{
+	uint32_t opts = PCRE2_ANCHORED | (eof ? 0 : PCRE2_PARTIAL_SOFT);
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)(got ? got : (const uint8_t *)""), got_len, 0,
+			     opts, re->data, NULL);
+	PCRE2_SIZE *ov;
+
+	if (rc == PCRE2_ERROR_PARTIAL)
+		return MATCH_NEED_MORE;
+	if (rc < 0)
+		return MATCH_MISMATCH;
+	ov = pcre2_get_ovector_pointer(re->data);
+	*consumed = ov[1];
+	return MATCH_OK;
+}
+
+/* Index of a 3-letter name in a table, or -1. */
+static int lookup(const uint8_t *text, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (memcmp(text, names[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+/* Reads `width` characters as a number; leading spaces allowed. */
+static int number(const uint8_t *text, int width, int *out)
+{
+	int v = 0, digits = 0;
+
+	for (int i = 0; i < width; i++) {
+		if (text[i] == ' ' && digits == 0)
+			continue;
+		if (text[i] < '0' || text[i] > '9')
+			return -1;
+		v = v * 10 + (text[i] - '0');
+		digits++;
+	}
+	*out = v;
+	return digits ? 0 : -1;
+}
+
+int match_parse_ctime(const uint8_t *t, time_t *out)
+{
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+	int wday = lookup(t, days, 7), mon = lookup(t + 4, months, 12);
+
+	/* "Sat Nov 21 10:00:00 2026" */
+	memset(&tm, 0, sizeof(tm));
+	if (wday < 0 || mon < 0 || t[3] != ' ' || t[7] != ' ' || t[10] != ' ' || t[13] != ':' ||
+	    t[16] != ':' || t[19] != ' ')
+		return -1;
+	if (number(t + 8, 2, &tm.tm_mday) < 0 || number(t + 11, 2, &tm.tm_hour) < 0 ||
+	    number(t + 14, 2, &tm.tm_min) < 0 || number(t + 17, 2, &tm.tm_sec) < 0 ||
+	    number(t + 20, 4, &tm.tm_year) < 0 || t[11] == ' ' || t[14] == ' ' || t[17] == ' ')
+		return -1;
+	tm.tm_mon = mon;
+	tm.tm_year -= 1900;
+	tm.tm_isdst = -1;
+	*out = mktime(&tm);
+	/* mktime normalises; a weekday that disagrees means a bad date. */
+	if (*out == (time_t)-1 || tm.tm_wday != wday || tm.tm_mday < 1)
+		return -1;
+	return 0;
+}
+
+enum match_result match_timestamp(const uint8_t *got, size_t got_len, const uint8_t *want,
+				  size_t want_len, time_t now, int tolerance_s, size_t *consumed,
+				  char *why, size_t whylen)
+{
+	size_t head = got_len < MATCH_STAMP_LEN ? got_len : MATCH_STAMP_LEN, rest = 0;
+	time_t stamp;
+	enum match_result r;
+
+	/* The shape first, as far as bytes have arrived. */
+	if ((head > 0 && got[0] != '[') || (head > 25 && got[25] != ']') ||
+	    (head > 26 && got[26] != ' ')) {
+		snprintf(why, whylen, "expected \"[CTIME] \" at the start");
+		return MATCH_MISMATCH;
+	}
+	if (got_len < MATCH_STAMP_LEN)
+		return MATCH_NEED_MORE;
+	if (match_parse_ctime(got + 1, &stamp) < 0) {
+		snprintf(why, whylen, "the time is not in ctime() format (\"Sat Nov 21 10:00:00 2026\")");
+		return MATCH_MISMATCH;
+	}
+	if (stamp < now - tolerance_s || stamp > now + tolerance_s) {
+		snprintf(why, whylen, "the time is %+lld s off the runner's clock (allowed: %d s)",
+			 (long long)(stamp - now), tolerance_s);
+		return MATCH_MISMATCH;
+	}
+	r = match_bytes(got + MATCH_STAMP_LEN, got_len - MATCH_STAMP_LEN, want, want_len, &rest);
+	if (r == MATCH_MISMATCH)
+		snprintf(why, whylen, "the data after the time differs");
+	if (r == MATCH_OK)
+		*consumed = MATCH_STAMP_LEN + rest;
+	return r;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The plan data model's few operations (see plan.h): family names, the
+ * rendering of data with the ${i} index filled in, and plan_free(). The
+ * parser builds every plan directly inside the tree that plan_free()
+ * walks, so this one function is also the parser's error-path cleanup.
+ */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define INDEX_DIGITS_MAX 24 /* room for any long in decimal, sign included */
+
+static const char *const family_names[PLAN_FAMILY_COUNT] = {
+    [PLAN_FAMILY_BASIC] = "basic",     [PLAN_FAMILY_PARTIAL_RECV] = "partial-recv",
+    [PLAN_FAMILY_FRAMING] = "framing", [PLAN_FAMILY_CONCURRENCY] = "concurrency",
+    [PLAN_FAMILY_EXIT] = "exit",       [PLAN_FAMILY_REUSE] = "reuse",
+    [PLAN_FAMILY_LIMITS] = "limits",   [PLAN_FAMILY_RESOURCES] = "resources",
+};
+
+const char *plan_family_name(enum plan_family f)
+{
+	if ((unsigned)f >= PLAN_FAMILY_COUNT)
+		return NULL;
+	return family_names[f];
+}
+
+int plan_family_parse(const char *name, size_t len, enum plan_family *out)
+{
+	unsigned f;
+
+	if (name == NULL)
+		return -1;
+	for (f = 0; f < PLAN_FAMILY_COUNT; f++) {
+		if (strlen(family_names[f]) == len && memcmp(family_names[f], name, len) == 0) {
+			*out = (enum plan_family)f;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Writes index in decimal into buf (no NUL); returns the digit count. */
+static size_t index_digits(long index, char buf[INDEX_DIGITS_MAX])
+{
+	char rev[INDEX_DIGITS_MAX];
+	unsigned long v = index < 0 ? 0UL - (unsigned long)index : (unsigned long)index;
+	size_t n = 0, o = 0;
+
+	do {
+		rev[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (index < 0)
+		buf[o++] = '-';
+	while (n > 0)
+		buf[o++] = rev[--n];
+	return o;
+}
+
+/* a + b * c, or SIZE_MAX when that does not fit. */
+static size_t add_product(size_t a, size_t b, size_t c)
+{
+	if (b != 0 && c > (SIZE_MAX - a) / b)
+		return SIZE_MAX;
+	return a + b * c;
+}
+
+size_t plan_bytes_len(const struct plan_bytes *b, long index)
+{
+	char digits[INDEX_DIGITS_MAX];
+	size_t total = 0, i, piece;
+
+	if (b == NULL)
+		return 0;
+	for (i = 0; i < b->nsegs && total != SIZE_MAX; i++) {
+		piece = b->segs[i].kind == PLAN_SEG_INDEX ? index_digits(index, digits)
+		                                          : b->segs[i].len;
+		total = add_product(total, piece, b->segs[i].repeat);
+	}
+	return total;
+}
+
+int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, size_t *len)
+{
+	char digits[INDEX_DIGITS_MAX];
+	size_t total = plan_bytes_len(b, index), o = 0, i, r, n;
+	const uint8_t *src;
+	uint8_t *buf;
+
+	*out = NULL;
+	*len = 0;
+	if (total == SIZE_MAX)
+		return -1;
+	buf = malloc(total ? total : 1);
+	if (buf == NULL)
+		return -1;
+	n = index_digits(index, digits);
+	for (i = 0; b != NULL && i < b->nsegs; i++) {
+		const struct plan_seg *s = &b->segs[i];
+
+		size_t piece = s->kind == PLAN_SEG_INDEX ? n : s->len;
+
+		src = s->kind == PLAN_SEG_INDEX ? (const uint8_t *)digits : s->bytes;
+		if (piece == 0 || src == NULL)
+			continue; /* an empty piece repeated a billion times is still empty */
+		for (r = 0; r < s->repeat; r++) {
+			memcpy(buf + o, src, piece);
+			o += piece;
+		}
+	}
+	*out = buf;
+	*len = o;
+	return 0;
+}
+
+static void bytes_release(struct plan_bytes *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsegs; i++)
+		free(b->segs[i].bytes);
+	free(b->segs);
+	b->segs = NULL;
+	b->nsegs = 0;
+}
+
+/* Releases what n statements own, then the array. Recursion depth is the
+ * block nesting depth, which the parser bounds. */
+static void stmts_release(struct plan_stmt *stmts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bytes_release(&stmts[i].data);
+		stmts_release(stmts[i].body, stmts[i].nbody);
+	}
+	free(stmts);
+}
+
+void plan_free(struct plan *p)
+{
+	if (p == NULL)
+		return;
+	stmts_release(p->stmts, p->nstmts);
+	free(p->id);
+	free(p->description);
+	free(p);
+}

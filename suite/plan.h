@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan: a case file, parsed. The parser (parse.c) turns the bytes of a
+ * .case file into a struct plan; the engine (engine.c) carries it out
+ * against a target. Nothing here does I/O; plan_free() releases every
+ * byte a plan owns, so the parser can be fuzzed in-process.
+ *
+ * A plan is a tree: a list of statements, where `parallel` and `repeat`
+ * statements hold a body of further statements. Durations are stored
+ * unscaled, in milliseconds; the engine applies --timeout-scale.
+ */
+#ifndef SOCKSPEC_PLAN_H
+#define SOCKSPEC_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLAN_NAME_MAX 32 /* connection and snapshot names, NUL included */
+
+/* The families of PROTOCOLS.md checks; a case id is FAMILY/NAME. */
+enum plan_family {
+	PLAN_FAMILY_BASIC,
+	PLAN_FAMILY_PARTIAL_RECV,
+	PLAN_FAMILY_FRAMING,
+	PLAN_FAMILY_CONCURRENCY,
+	PLAN_FAMILY_EXIT,
+	PLAN_FAMILY_REUSE,
+	PLAN_FAMILY_LIMITS,
+	PLAN_FAMILY_RESOURCES,
+	PLAN_FAMILY_COUNT
+};
+
+/* Transport of a connection. DEFAULT: the profile's (or --connect's). */
+enum plan_transport {
+	PLAN_TRANSPORT_DEFAULT,
+	PLAN_TRANSPORT_TCP,
+	PLAN_TRANSPORT_UDP,
+	PLAN_TRANSPORT_UNIX,
+};
+
+/* Framing a case requires (`requires framing line|chunk`). */
+enum plan_framing {
+	PLAN_FRAMING_ANY,
+	PLAN_FRAMING_LINE,
+	PLAN_FRAMING_CHUNK,
+};
+
+/* plan.requires bits. */
+#define PLAN_REQ_LAUNCHED 0x1u /* restarts, signals or inspects the target */
+
+/* One piece of data: bytes repeated `repeat` times, or the index of the
+ * enclosing parallel/repeat instance written in decimal (`${i}`). */
+enum plan_seg_kind {
+	PLAN_SEG_BYTES,
+	PLAN_SEG_INDEX,
+};
+
+struct plan_seg {
+	enum plan_seg_kind kind; /* BYTES or INDEX */
+	uint8_t *bytes;          /* BYTES: owned; may be NULL when len is 0 */
+	size_t len;              /* BYTES: number of bytes */
+	size_t repeat;           /* times the piece is repeated, >= 1 */
+};
+
+/* Data as written in the case file: a concatenation of pieces. */
+struct plan_bytes {
+	struct plan_seg *segs; /* owned array */
+	size_t nsegs;          /* entries in segs */
+};
+
+/* How a write is cut into separate write() calls. */
+enum plan_split_kind {
+	PLAN_SPLIT_ONCE,   /* one write (default) */
+	PLAN_SPLIT_SIZE,   /* pieces of `size` bytes (`split 1` = 1-byte writes) */
+	PLAN_SPLIT_RANDOM, /* random piece sizes from the run's --seed */
+};
+
+struct plan_split {
+	enum plan_split_kind kind; /* see above */
+	size_t size;               /* SIZE: bytes per piece; RANDOM: largest piece (0: no cap) */
+};
+
+enum plan_op {
+	/* connections */
+	PLAN_CONNECT,  /* connect NAME [tcp|udp|unix] */
+	PLAN_WRITE,    /* write NAME DATA [split ...] [gap D]  (TCP/unix stream) */
+	PLAN_SEND,     /* send NAME DATA                       (one datagram) */
+	PLAN_SHUTDOWN, /* shutdown NAME: half-close, write side */
+	PLAN_CLOSE,    /* close NAME */
+	PLAN_RESET,    /* reset NAME: close with SO_LINGER 0 (RST) */
+	PLAN_PAUSE,    /* pause NAME: stop reading (a slow reader) */
+	PLAN_RESUME,   /* resume NAME: read again */
+	/* expectations on a connection */
+	PLAN_EXPECT_BYTES,       /* expect NAME DATA within D: exactly these bytes next */
+	PLAN_EXPECT_LINE,        /* expect NAME line DATA within D: DATA then LF next */
+	PLAN_EXPECT_REGEX,       /* expect NAME regex "PCRE2" within D: a match at the start */
+	PLAN_EXPECT_TIMESTAMP,   /* expect NAME timestamp DATA within D: "[CTIME] DATA" */
+	PLAN_EXPECT_NOTHING,     /* expect NAME nothing for D: no byte arrives in D */
+	PLAN_EXPECT_EOF,         /* expect NAME eof within D: orderly close, nothing else */
+	PLAN_EXPECT_RESET,       /* expect NAME reset within D: connection reset */
+	PLAN_EXPECT_CLOSED,      /* expect NAME closed within D: EOF or reset */
+	PLAN_EXPECT_DATAGRAM,    /* expect NAME datagram DATA within D (UDP) */
+	PLAN_EXPECT_NO_DATAGRAM, /* expect NAME no-datagram for D (UDP) */
+	/* flow */
+	PLAN_SLEEP,    /* sleep D */
+	PLAN_PARALLEL, /* parallel N [within D] ... end */
+	PLAN_REPEAT,   /* repeat N ... end */
+	/* the target (launched targets only) */
+	PLAN_RESTART,             /* restart: stop, start again on the same port */
+	PLAN_SIGNAL,              /* signal TERM|INT|HUP|KILL|USR1|USR2|QUIT */
+	PLAN_EXPECT_EXIT,         /* expect exit STATUS|nonzero within D */
+	PLAN_EXPECT_SECOND_FAILS, /* expect second-instance fails within D */
+	PLAN_SNAPSHOT,            /* snapshot NAME: record fds, threads, children */
+	PLAN_EXPECT_COUNT,        /* expect fds|threads|children <= NAME [+ K] within D */
+};
+
+/* What PLAN_EXPECT_COUNT and PLAN_SNAPSHOT read from /proc. */
+enum plan_resource {
+	PLAN_RES_FDS,
+	PLAN_RES_THREADS,
+	PLAN_RES_CHILDREN,
+};
+
+#define PLAN_EXIT_NONZERO (-1) /* expect exit nonzero */
+
+struct plan_stmt {
+	enum plan_op op;               /* what to do */
+	unsigned line, col;            /* where the statement starts, 1-based */
+	char conn[PLAN_NAME_MAX];      /* connection name ("" when none) */
+	enum plan_transport transport; /* CONNECT */
+	struct plan_bytes data;        /* WRITE, SEND, EXPECT_BYTES/LINE/TIMESTAMP/DATAGRAM;
+					  EXPECT_REGEX: the pattern */
+	struct plan_split split;       /* WRITE */
+	uint64_t gap_ms;               /* WRITE: pause between pieces */
+	uint64_t ms;                   /* within / for / sleep duration; PARALLEL: 0 = no limit */
+	int signo;                     /* SIGNAL */
+	int status;                    /* EXPECT_EXIT: status 0..255 or PLAN_EXIT_NONZERO */
+	long count;                    /* PARALLEL, REPEAT: instances, >= 1 */
+	struct plan_stmt *body;        /* PARALLEL, REPEAT: owned array */
+	size_t nbody;                  /* entries in body */
+	char snapshot[PLAN_NAME_MAX];  /* SNAPSHOT, EXPECT_COUNT: snapshot name */
+	enum plan_resource resource;   /* EXPECT_COUNT */
+	long slack;                    /* EXPECT_COUNT: the K of "<= NAME + K" */
+};
+
+struct plan {
+	char *id;                  /* "partial-recv/one-byte-writes" (owned) */
+	enum plan_family family;   /* from the id */
+	char *description;         /* one line (owned; "" when absent) */
+	unsigned requires;         /* PLAN_REQ_* (LAUNCHED set automatically too) */
+	enum plan_framing framing; /* requires framing ... */
+	uint64_t timeout_ms;       /* whole-case limit, default PLAN_TIMEOUT_DEFAULT_MS */
+	struct plan_stmt *stmts;   /* owned array */
+	size_t nstmts;             /* entries in stmts */
+};
+
+#define PLAN_TIMEOUT_DEFAULT_MS 10000
+
+/* Name of a family as used in ids ("partial-recv"); NULL if out of range. */
+const char *plan_family_name(enum plan_family f);
+
+/* Family for a name; returns 0 and sets *out, or -1 if unknown. */
+int plan_family_parse(const char *name, size_t len, enum plan_family *out);
+
+/* Length of the data rendered with index `index` for every ${i}. */
+size_t plan_bytes_len(const struct plan_bytes *b, long index);
+
+/* Renders b with `index` for every ${i} into a new buffer (*out, owned by
+ * the caller, free()), its length in *len. Returns 0 or -1 (no memory). */
+int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, size_t *len);
+
+/* Releases everything p owns, then p itself. NULL is a no-op. */
+void plan_free(struct plan *p);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procfs: what the runner learns about a target from Linux /proc. Whether
+ * a socket is bound (UDP, Unix datagram) or listening (TCP, Unix stream)
+ * comes from the /proc/net tables: reading them, unlike connecting, does
+ * not use up the one connection of a server that serves only one. How
+ * many fds, threads and child processes a process has comes from
+ * /proc/PID. The line parsers are pure and exported for the tests; the
+ * readers return 0 or a count, or -errno.
+ */
+#ifndef SOCKSPEC_PROCFS_H
+#define SOCKSPEC_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROCFS_TCP_LISTEN     0x0A    /* st of a listening socket in /proc/net/tcp */
+#define PROCFS_UNIX_LISTENING 0x10000 /* Flags bit (__SO_ACCEPTCON) in /proc/net/unix */
+
+/* One row of /proc/net/tcp, tcp6, udp or udp6. */
+struct procfs_inet_row {
+	unsigned char addr[16]; /* local address, network byte order */
+	size_t addr_len;        /* 4 (IPv4 tables) or 16 (IPv6 tables) */
+	uint16_t port;          /* local port */
+	unsigned state;         /* st: 0x0A TCP LISTEN, 0x07 an unconnected UDP socket */
+};
+
+/* One row of /proc/net/unix. */
+struct procfs_unix_row {
+	unsigned flags;   /* Flags column; PROCFS_UNIX_LISTENING when listening */
+	unsigned type;    /* Type: 1 stream, 2 datagram, 5 seqpacket */
+	const char *path; /* Path: points into the parsed line, "" for none */
+	size_t path_len;  /* bytes of path, without the line's newline */
+};
+
+/* Parses one line of /proc/net/{tcp,udp}[6]. Returns 0, or -1 for the
+ * header line and anything malformed. */
+int procfs_parse_inet_row(const char *line, struct procfs_inet_row *out);
+
+/* Parses one line of /proc/net/unix. Returns 0, or -1 for the header
+ * line and anything malformed. */
+int procfs_parse_unix_row(const char *line, struct procfs_unix_row *out);
+
+/* Parent pid from the text of /proc/PID/stat, read after the LAST ')' so
+ * that a command name holding spaces or parentheses cannot shift the
+ * fields. Returns 0, or -1 when malformed. */
+int procfs_parse_stat_ppid(const char *text, long *ppid);
+
+/* 1 if a socket of type (SOCK_STREAM: listening; SOCK_DGRAM: bound) sits
+ * on port at a loopback or wildcard address that clients of family
+ * (AF_INET or AF_INET6) reach, else 0; -errno if no table was readable. */
+int procfs_inet_bound(int family, int type, uint16_t port);
+
+/* 1 if /proc/net/unix lists path (SOCK_STREAM: with the listening flag),
+ * else 0; -errno if the table was not readable. */
+int procfs_unix_bound(const char *path, int type);
+
+/* Entries of /proc/PID/fd. Returns the count or -errno. */
+long procfs_fd_count(pid_t pid);
+
+/* Threads: of /proc/PID/status. Returns the count or -errno. */
+long procfs_thread_count(pid_t pid);
+
+/* Processes whose parent is pid (a scan of /proc/N/stat). Returns the
+ * count or -errno. */
+long procfs_child_count(pid_t pid);
+
+#endif

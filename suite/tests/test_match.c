@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the pure helpers the engine relies on: the matchers of
+ * match.c (exact bytes, PCRE2 regex, timestamps), the write splitter of
+ * split.c and the message escaping of escape.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "escape.h"
+#include "match.h"
+#include "split.h"
+
+#define B(s) ((const uint8_t *)(s))
+
+static void test_match_bytes_prefix_needs_more(void **state)
+{
+	size_t used = 99;
+
+	(void)state;
+	assert_int_equal(match_bytes(B("hel"), 3, B("hello\n"), 6, &used), MATCH_NEED_MORE);
+	assert_int_equal(match_bytes(B(""), 0, B("hello\n"), 6, &used), MATCH_NEED_MORE);
+	assert_int_equal(used, 99);
+}
+
+static void test_match_bytes_exact_and_extra(void **state)
+{
+	size_t used = 0;
+
+	(void)state;
+	assert_int_equal(match_bytes(B("hello\n"), 6, B("hello\n"), 6, &used), MATCH_OK);
+	assert_int_equal(used, 6);
+	/* "hello\nmore": the expectation takes only its own bytes */
+	assert_int_equal(match_bytes(B("hello\nmore"), 10, B("hello\n"), 6, &used), MATCH_OK);
+	assert_int_equal(used, 6);
+}
+
+static void test_match_bytes_mismatch_early(void **state)
+{
+	size_t used = 0;
+
+	(void)state;
+	/* "hx": wrong at byte 1, fails before the rest arrives */
+	assert_int_equal(match_bytes(B("hx"), 2, B("hello\n"), 6, &used), MATCH_MISMATCH);
+	/* binary: 00 01 vs 00 02 */
+	assert_int_equal(match_bytes(B("\x00\x01"), 2, B("\x00\x02"), 2, &used), MATCH_MISMATCH);
+}
+
+static void test_match_regex_anchored_partial(void **state)
+{
+	struct match_regex *re = NULL;
+	char err[256];
+	size_t used = 0;
+
+	(void)state;
+	const char *pat = "OK\\.\\.\\.[a-z]+\n"; /* OK\.\.\.[a-z]+ then LF */
+
+	assert_int_equal(match_regex_compile(B(pat), strlen(pat), &re, err, sizeof(err)), 0);
+	assert_int_equal(match_regex(re, B("OK.."), 4, 0, &used), MATCH_NEED_MORE);
+	assert_int_equal(match_regex(re, B("OK...abc\nrest"), 13, 0, &used), MATCH_OK);
+	assert_int_equal(used, 9);
+	/* anchored: a match later in the buffer does not count */
+	assert_int_equal(match_regex(re, B("xOK...abc\n"), 10, 0, &used), MATCH_MISMATCH);
+	/* at EOF a partial match is a mismatch */
+	assert_int_equal(match_regex(re, B("OK..."), 5, 1, &used), MATCH_MISMATCH);
+	match_regex_free(re);
+}
+
+static void test_match_regex_binary_safe(void **state)
+{
+	struct match_regex *re = NULL;
+	char err[256];
+	size_t used = 0;
+
+	(void)state;
+	/* pattern "a\x00b" (a NUL in the middle) as a literal */
+	assert_int_equal(match_regex_compile(B("a\\x00b"), 6, &re, err, sizeof(err)), 0);
+	assert_int_equal(match_regex(re, B("a\0b"), 3, 0, &used), MATCH_OK);
+	assert_int_equal(used, 3);
+	match_regex_free(re);
+}
+
+static void test_match_regex_compile_error(void **state)
+{
+	struct match_regex *re = (struct match_regex *)1;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(match_regex_compile(B("a(b"), 3, &re, err, sizeof(err)), -1);
+	assert_null(re);
+	assert_string_equal(err, "regex error at offset 3: missing closing parenthesis");
+}
+
+/* ctime() text for t, without the newline. */
+static void ctime_of(time_t t, char out[32])
+{
+	ctime_r(&t, out);
+	out[24] = '\0';
+}
+
+static void test_match_timestamp_accepts_now(void **state)
+{
+	time_t now = time(NULL);
+	char stamp[32], reply[64];
+	size_t used = 0;
+	char why[160] = "";
+
+	(void)state;
+	ctime_of(now - 1, stamp);
+	snprintf(reply, sizeof(reply), "[%s] hi\nnext", stamp);
+	assert_int_equal(match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why,
+					 sizeof(why)),
+			 MATCH_OK);
+	assert_int_equal(used, 27 + 3);
+	/* only part of the stamp so far */
+	assert_int_equal(match_timestamp(B(reply), 10, B("hi\n"), 3, now, 2, &used, why,
+					 sizeof(why)),
+			 MATCH_NEED_MORE);
+}
+
+static void test_match_timestamp_rejects_skew_and_format(void **state)
+{
+	time_t now = time(NULL);
+	char stamp[32], reply[64], why[160];
+	size_t used = 0;
+
+	(void)state;
+	ctime_of(now - 10, stamp);
+	snprintf(reply, sizeof(reply), "[%s] hi\n", stamp);
+	assert_int_equal(match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why,
+					 sizeof(why)),
+			 MATCH_MISMATCH);
+	assert_string_equal(why, "the time is -10 s off the runner's clock (allowed: 2 s)");
+	/* ISO format instead of ctime() */
+	snprintf(reply, sizeof(reply), "[2026-11-21 10:00:00 Sat ] hi\n");
+	assert_int_equal(match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why,
+					 sizeof(why)),
+			 MATCH_MISMATCH);
+	assert_string_equal(why, "the time is not in ctime() format (\"Sat Nov 21 10:00:00 2026\")");
+	/* no bracket at all fails at the first byte */
+	assert_int_equal(match_timestamp(B("hi"), 2, B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+			 MATCH_MISMATCH);
+	assert_string_equal(why, "expected \"[CTIME] \" at the start");
+}
+
+static void test_match_parse_ctime_weekday_checked(void **state)
+{
+	time_t t;
+
+	(void)state;
+	assert_int_equal(match_parse_ctime(B("Sat Nov 21 10:00:00 2026"), &t), 0);
+	/* 21 Nov 2026 is a Saturday, not a Monday */
+	assert_int_equal(match_parse_ctime(B("Mon Nov 21 10:00:00 2026"), &t), -1);
+	assert_int_equal(match_parse_ctime(B("Sun Nov  1 10:00:00 2026"), &t), 0);
+	assert_int_equal(match_parse_ctime(B("Sun Nov  1 1:00:00 2026 "), &t), -1);
+}
+
+static void test_split_sizes(void **state)
+{
+	struct plan_split once = {PLAN_SPLIT_ONCE, 0}, one = {PLAN_SPLIT_SIZE, 1},
+			  four = {PLAN_SPLIT_SIZE, 4};
+	struct split_rng r;
+
+	(void)state;
+	split_rng_seed(&r, 1);
+	assert_int_equal(split_next(&once, 10, &r), 10);
+	assert_int_equal(split_next(&one, 10, &r), 1);
+	assert_int_equal(split_next(&four, 10, &r), 4);
+	assert_int_equal(split_next(&four, 3, &r), 3);
+	assert_int_equal(split_next(&four, 0, &r), 0);
+}
+
+static void test_split_random_reproducible_and_bounded(void **state)
+{
+	struct plan_split rnd = {PLAN_SPLIT_RANDOM, 7};
+	struct split_rng a, b;
+	size_t left = 1000, pieces = 0, sizes_seen[8] = {0};
+
+	(void)state;
+	split_rng_seed(&a, 42);
+	split_rng_seed(&b, 42);
+	while (left > 0) {
+		size_t n = split_next(&rnd, left, &a);
+		assert_int_equal(n, split_next(&rnd, left, &b)); /* same seed, same cuts */
+		assert_true(n >= 1 && n <= 7);
+		sizes_seen[n]++;
+		left -= n;
+		pieces++;
+	}
+	for (int k = 1; k <= 7; k++)
+		assert_true(sizes_seen[k] > 0); /* every size occurs */
+	split_rng_seed(&b, 43);
+	split_rng_seed(&a, 42);
+	assert_int_not_equal(split_rng_next(&a), split_rng_next(&b));
+}
+
+static void test_escape_quote_and_hexdump(void **state)
+{
+	char out[256];
+
+	(void)state;
+	/* bytes: h \0 i \n \xff " */
+	assert_string_equal(escape_quote(B("h\0i\n\xff\""), 6, 64, out, sizeof(out)),
+			    "\"h\\x00i\\n\\xff\\\"\"");
+	assert_string_equal(escape_quote(B("abcdef"), 6, 3, out, sizeof(out)),
+			    "\"abc...\" (6 bytes)");
+	assert_int_equal(escape_is_binary(B("text\r\n\t"), 7), 0);
+	assert_int_equal(escape_is_binary(B("a\0"), 2), 1);
+	assert_string_equal(escape_hexdump(B("AB\x00"), 3, 64, "  ", out, sizeof(out)),
+			    "  000000  41 42 00"
+			    "                                       " /* 13 empty columns */
+			    "  |AB.|\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_match_bytes_prefix_needs_more),
+	    cmocka_unit_test(test_match_bytes_exact_and_extra),
+	    cmocka_unit_test(test_match_bytes_mismatch_early),
+	    cmocka_unit_test(test_match_regex_anchored_partial),
+	    cmocka_unit_test(test_match_regex_binary_safe),
+	    cmocka_unit_test(test_match_regex_compile_error),
+	    cmocka_unit_test(test_match_timestamp_accepts_now),
+	    cmocka_unit_test(test_match_timestamp_rejects_skew_and_format),
+	    cmocka_unit_test(test_match_parse_ctime_weekday_checked),
+	    cmocka_unit_test(test_split_sizes),
+	    cmocka_unit_test(test_split_random_reproducible_and_bounded),
+	    cmocka_unit_test(test_escape_quote_and_hexdump),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of procfs (procfs.h): the /proc line parsers fed with lines
+ * copied from a real Linux system (the address words are in host byte
+ * order, so these fixtures are for little-endian hosts), then the live
+ * readers against sockets and a child process of this test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "procfs.h"
+
+static void test_procfs_parse_tcp_row(void **state)
+{
+	/* 127.0.0.1:41825 listening */
+	const char *line = "   0: 0100007F:A361 00000000:0000 0A 00000000:00000000 00:00000000 "
+	                   "00000000     0        0 180092 1 00000000b18fc5e0 100 0 0 10 0\n";
+	const unsigned char lo[4] = {127, 0, 0, 1};
+	struct procfs_inet_row r;
+
+	(void)state;
+	assert_int_equal(procfs_parse_inet_row(line, &r), 0);
+	assert_int_equal(r.addr_len, 4);
+	assert_memory_equal(r.addr, lo, 4);
+	assert_int_equal(r.port, 41825);
+	assert_int_equal(r.state, PROCFS_TCP_LISTEN);
+	assert_int_equal(
+	    procfs_parse_inet_row("  sl  local_address rem_address   st tx_queue "
+	                          "rx_queue tr tm->when retrnsmt   uid  timeout inode\n",
+	                          &r),
+	    -1);
+	assert_int_equal(procfs_parse_inet_row("   0: 0100007F\n", &r), -1);
+}
+
+static void test_procfs_parse_tcp6_and_udp_rows(void **state)
+{
+	/* [::1]:41825 listening; [::ffff:127.0.0.1]:53 bound (UDP st 07) */
+	const char *v6 = "   0: 00000000000000000000000001000000:A361 "
+	                 "00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 "
+	                 "00000000     0        0 180092 1 00000000b18fc5e0 100 0 0 10 0\n";
+	const char *mapped = "  979: 0000000000000000FFFF00000100007F:0035 "
+	                     "00000000000000000000000000000000:0000 07 00000000:00000000 "
+	                     "00:00000000 00000000     0        0 180098 2 00000000e799edad 0\n";
+	struct procfs_inet_row r;
+	struct in6_addr want;
+
+	(void)state;
+	assert_int_equal(procfs_parse_inet_row(v6, &r), 0);
+	assert_int_equal(inet_pton(AF_INET6, "::1", &want), 1);
+	assert_int_equal(r.addr_len, 16);
+	assert_memory_equal(r.addr, &want, 16);
+	assert_int_equal(r.port, 41825);
+	assert_int_equal(procfs_parse_inet_row(mapped, &r), 0);
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:127.0.0.1", &want), 1);
+	assert_memory_equal(r.addr, &want, 16);
+	assert_int_equal(r.port, 53);
+	assert_int_equal(r.state, 7);
+}
+
+static void test_procfs_parse_unix_rows(void **state)
+{
+	struct procfs_unix_row r;
+
+	(void)state;
+	/* listening stream socket at /tmp/xx.sock */
+	assert_int_equal(procfs_parse_unix_row("000000005da1d540: 00000002 00000000 00010000 0001 "
+	                                       "01 180789 /tmp/xx.sock\n",
+	                                       &r),
+	                 0);
+	assert_int_equal(r.flags, PROCFS_UNIX_LISTENING);
+	assert_int_equal(r.type, 1);
+	assert_int_equal(r.path_len, strlen("/tmp/xx.sock"));
+	assert_memory_equal(r.path, "/tmp/xx.sock", r.path_len);
+	/* datagram socket whose path holds a space */
+	assert_int_equal(procfs_parse_unix_row("0000000087b1e2a4: 00000002 00000000 00000000 0002 "
+	                                       "01 180147 /tmp/a b.sock\n",
+	                                       &r),
+	                 0);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(r.type, 2);
+	assert_int_equal(r.path_len, strlen("/tmp/a b.sock"));
+	assert_memory_equal(r.path, "/tmp/a b.sock", r.path_len);
+	/* unnamed */
+	assert_int_equal(procfs_parse_unix_row("0000000000000000: 00000003 00000000 00000000 0001 "
+	                                       "03 12345\n",
+	                                       &r),
+	                 0);
+	assert_int_equal(r.path_len, 0);
+	assert_int_equal(procfs_parse_unix_row("Num       RefCount Protocol Flags    Type St Inode "
+	                                       "Path\n",
+	                                       &r),
+	                 -1);
+}
+
+static void test_procfs_parse_stat_ppid(void **state)
+{
+	long ppid = -1;
+
+	(void)state;
+	assert_int_equal(procfs_parse_stat_ppid("1 (sh) S 0 1 1 0 -1 4194560\n", &ppid), 0);
+	assert_int_equal(ppid, 0);
+	/* a command name with spaces and parentheses cannot shift the fields */
+	assert_int_equal(procfs_parse_stat_ppid("77 (a) b (c) S 9) R 42 77 77 0\n", &ppid), 0);
+	assert_int_equal(ppid, 42);
+	assert_int_equal(procfs_parse_stat_ppid("garbage", &ppid), -1);
+	assert_int_equal(procfs_parse_stat_ppid("5 (x) S\n", &ppid), -1);
+}
+
+/* A socket of type bound to the loopback of family, port 0. */
+static int bound_socket(int family, int type, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len =
+	    family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+	                                : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+static void test_procfs_inet_bound_live(void **state)
+{
+	uint16_t port;
+	int fd;
+
+	(void)state;
+	fd = bound_socket(AF_INET, SOCK_STREAM, &port);
+	assert_int_equal(procfs_inet_bound(AF_INET, SOCK_STREAM, port), 0); /* bound only */
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(procfs_inet_bound(AF_INET, SOCK_STREAM, port), 1);
+	assert_int_equal(procfs_inet_bound(AF_INET6, SOCK_STREAM, port), 0); /* not on ::1 */
+	close(fd);
+	fd = bound_socket(AF_INET6, SOCK_STREAM, &port);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(procfs_inet_bound(AF_INET6, SOCK_STREAM, port), 1);
+	close(fd);
+	fd = bound_socket(AF_INET, SOCK_DGRAM, &port);
+	assert_int_equal(procfs_inet_bound(AF_INET, SOCK_DGRAM, port), 1);
+	assert_int_equal(procfs_inet_bound(AF_INET, SOCK_STREAM, port), 0);
+	close(fd);
+}
+
+static void test_procfs_unix_bound_live(void **state)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char dir[] = "/tmp/procfs-test-XXXXXX";
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s b.sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(procfs_unix_bound(sun.sun_path, SOCK_STREAM), 0);
+	assert_int_equal(procfs_unix_bound(sun.sun_path, SOCK_DGRAM), 1); /* listed at all */
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(procfs_unix_bound(sun.sun_path, SOCK_STREAM), 1);
+	close(fd);
+	assert_int_equal(procfs_unix_bound(sun.sun_path, SOCK_DGRAM), 0);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
+static void test_procfs_counts_live(void **state)
+{
+	pid_t child;
+	int status;
+
+	(void)state;
+	assert_true(procfs_fd_count(getpid()) >= 3);
+	assert_true(procfs_thread_count(getpid()) >= 1);
+	assert_int_equal(procfs_child_count(getpid()), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(procfs_child_count(getpid()), 1);
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(procfs_child_count(getpid()), 0);
+	assert_int_equal(procfs_fd_count(child), -ENOENT);
+	assert_int_equal(procfs_thread_count(child), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_procfs_parse_tcp_row),
+	    cmocka_unit_test(test_procfs_parse_tcp6_and_udp_rows),
+	    cmocka_unit_test(test_procfs_parse_unix_rows),
+	    cmocka_unit_test(test_procfs_parse_stat_ppid),
+	    cmocka_unit_test(test_procfs_inet_bound_live),
+	    cmocka_unit_test(test_procfs_unix_bound_live),
+	    cmocka_unit_test(test_procfs_counts_live),
+	};
+
+	alarm(20);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
