@@ -21,6 +21,7 @@
 #endif
 
 #define APP_MAX_CLIENTS_DEFAULT 1024
+#define APP_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
 
 static const char *const mode_names[] = {"once", "iterative", "threaded"};
 
@@ -221,7 +222,7 @@ int app_listen(const struct app_spec *spec, const struct app_config *cfg, int ty
 		return -1;
 	}
 	net_raise_nofile();
-	rc = net_listen(&cfg->addr, type, 1024, &srv->bound, err, sizeof(err));
+	rc = net_listen(&cfg->addr, type, APP_BACKLOG, &srv->bound, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", spec->prog, err);
 		return -1;

@@ -53,7 +53,8 @@ int cases_embedded(const char *profile, struct case_set *out)
 			return -1;
 		}
 	}
-	qsort(out->files, out->n, sizeof(*out->files), by_name);
+	if (out->n > 1)
+		qsort(out->files, out->n, sizeof(*out->files), by_name);
 	return 0;
 }
 
@@ -137,7 +138,8 @@ int cases_load(const char *path, struct case_set *out, char *err, size_t errlen)
 		cases_free(out);
 		return -1;
 	}
-	qsort(out->files, out->n, sizeof(*out->files), by_name);
+	if (out->n > 1)
+		qsort(out->files, out->n, sizeof(*out->files), by_name);
 	return 0;
 }
 

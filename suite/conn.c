@@ -152,6 +152,7 @@ static void on_connect(uv_connect_t *req, int status)
 		return;
 	}
 	c->connected = 1;
+	c->connected_ns = uv_hrtime();
 	engine_log(f->eng, c->name, "connected", NULL, 0);
 	if (c->transport == PLAN_TRANSPORT_TCP)
 		uv_tcp_nodelay(&c->u.tcp, 1);
@@ -227,6 +228,7 @@ static enum step udp_open(struct fiber *f, struct conn *c, const struct addr *to
 		return STEP_STOP;
 	}
 	c->connected = 1;
+	c->connected_ns = uv_hrtime();
 	engine_log(f->eng, c->name, "udp socket ready", NULL, 0);
 	return STEP_NEXT;
 }
@@ -514,18 +516,17 @@ void conn_free_all(struct engine *e)
 	}
 }
 
-const char *conn_status_text(const struct conn *c, uint64_t since_ns, char *buf, size_t cap)
+const char *conn_status_text(const struct conn *c, char *buf, size_t cap)
 {
-	uint64_t at = c->end_ns > since_ns ? (c->end_ns - since_ns) / 1000000 : 0;
+	double at = c->end_ns > c->connected_ns ? (double)(c->end_ns - c->connected_ns) / 1e6 : 0;
 
 	buf[0] = '\0';
 	if (c->eof)
-		snprintf(buf, cap, " then EOF after %llums", (unsigned long long)at);
+		snprintf(buf, cap, " then EOF after %.1fms", at);
 	else if (c->reset)
-		snprintf(buf, cap, " then reset after %llums", (unsigned long long)at);
+		snprintf(buf, cap, " then reset after %.1fms", at);
 	else if (c->read_err)
-		snprintf(buf, cap, " then %s after %llums", uv_strerror(c->read_err),
-			 (unsigned long long)at);
+		snprintf(buf, cap, " then %s after %.1fms", uv_strerror(c->read_err), at);
 	if (c->write_err) {
 		size_t n = strlen(buf);
 		snprintf(buf + n, cap - n, " (our write failed: %s after %zu of %zu bytes)",

@@ -63,6 +63,7 @@ struct conn {
 	int eof, reset;                /* the peer ended the connection */
 	int read_err;                  /* other read error (uv code), 0 if none */
 	uint64_t end_ns;               /* when eof/reset/read_err arrived */
+	uint64_t connected_ns;         /* when the connection was established */
 	int paused;                    /* pause statement: not reading */
 	int full;                      /* not reading: rx reached CONN_RX_LIMIT */
 	int write_err;                 /* uv code of a failed write, 0 if none */
@@ -164,7 +165,9 @@ void conn_pause(struct conn *c, int pause);
 void conn_consume(struct conn *c, size_t n);
 void conn_close_all(struct engine *e);
 void conn_free_all(struct engine *e);
-const char *conn_status_text(const struct conn *c, uint64_t since_ns, char *buf, size_t cap);
+/* " then EOF after 3.2ms" (since the connection was made), plus a failed
+ * write if there was one; "" when the connection is still open. */
+const char *conn_status_text(const struct conn *c, char *buf, size_t cap);
 
 /* expect.c */
 enum step expect_start(struct fiber *f, const struct plan_stmt *s);

@@ -103,7 +103,7 @@ static enum eval fail(struct fiber *f, const char *why)
 		describe(f->want, f->want_len, at, "expected:", want, sizeof(want), dump, sizeof(dump));
 	}
 	describe(c->rx, c->rx_len, at, "received:", got, sizeof(got), dump, sizeof(dump));
-	conn_status_text(c, f->wait_start_ns, end, sizeof(end));
+	conn_status_text(c, end, sizeof(end));
 	engine_fail(f->eng, s, VERDICT_FAIL, "connection %s: expected %s %s %s, got %s%s%s%s%s%s",
 		    c->name, want, verb, dur(engine_ms(f->eng, s->ms), d, sizeof(d)), got, end,
 		    why ? " (" : "", why ? why : "", why ? ")" : "", dump);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -412,11 +413,24 @@ static int cmd_check(int argc, char **argv)
 	return bad ? 2 : 0;
 }
 
+/* Many concurrent connections need many fds: take the hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			fprintf(stderr, "sockspec: setrlimit(RLIMIT_NOFILE): %s\n", strerror(errno));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	/* A target that resets while we write must be an error return, not
 	 * the runner's death. */
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		fputs(usage_text, stdout);
 		return 0;

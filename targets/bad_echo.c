@@ -335,8 +335,9 @@ fail:
 
 /* Defect sigpipe: plain write() with SIGPIPE at its default, and every
  * failure retried as if it were EINTR. Linux reports a reset to the first
- * write as ECONNRESET; the retry gets EPIPE, and SIGPIPE kills the server. */
-static ssize_t write_no_sigpipe_guard(int fd, const char *buf, size_t len)
+ * write as ECONNRESET; the retry gets EPIPE, and SIGPIPE kills the server
+ * (a stream socket has no other lasting write error, so this cannot spin). */
+static ssize_t write_retrying(int fd, const char *buf, size_t len)
 {
 	ssize_t n;
 
@@ -353,7 +354,7 @@ static int write_all(int fd, const char *buf, size_t len, enum defect defect)
 		ssize_t n;
 
 		if (defect == DEFECT_SIGPIPE)
-			n = write_no_sigpipe_guard(fd, buf, len);
+			n = write_retrying(fd, buf, len);
 		else
 			n = send(fd, buf, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)

@@ -254,6 +254,70 @@ class NeverReady(unittest.TestCase):
         self.assertIn("exited before it was ready", doc["runs"][0]["cases"][0]["message"])
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = os.path.join(HERE, "cases")
+MISBEHAVE = f"{sys.executable} {HERE}/misbehave.py"
+
+
+class Robustness(unittest.TestCase):
+    """The runner against servers that flood, never accept or hold many
+    connections: right verdicts in bounded time and memory."""
+
+    def run_case(self, case, target, *extra):
+        status, doc, err, secs = run_json("--cases", os.path.join(CASES, case), "--target",
+                                          target, *extra)
+        return status, doc["runs"][0]["cases"][0], secs
+
+    def test_flood_is_bounded(self):
+        # A fresh process whose only children are this run, so its
+        # RUSAGE_CHILDREN peak is the run's own (the flooder included).
+        probe = ("import json, resource, subprocess, sys\n"
+                 "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+                 "print(json.dumps([p.returncode, p.stdout.decode(), "
+                 "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
+        out = subprocess.run(
+            [sys.executable, "-c", probe, SOCKSPEC, "run", "--format", "json", "--cases",
+             os.path.join(CASES, "flood-idle.case"), "--target", f"{MISBEHAVE} flood {{port}}"],
+            capture_output=True, timeout=60).stdout
+        status, report, peak_kib = json.loads(out)
+        case = json.loads(report)["runs"][0]["cases"][0]
+        self.assertEqual(status, 1)
+        self.assertEqual(case["verdict"], "fail")
+        self.assertRegex(case["message"], r'expected nothing for 100ms, got "x+"\.\.\. '
+                                          r"\(16\d{6} bytes\)")
+        self.assertLess(peak_kib, 64 * 1024, "the runner's memory must stay bounded")
+
+    def test_never_accepting_server_fails_in_time(self):
+        status, case, secs = self.run_case("echo-in-time.case",
+                                           f"{MISBEHAVE} never-accept {{port}}")
+        self.assertEqual(status, 1)
+        self.assertEqual(case["verdict"], "fail")
+        self.assertIn('expected "are you there?\\n" within', case["message"])
+        self.assertIn("got nothing", case["message"])
+        self.assertLess(case["duration_ms"], 1000 * float(SCALE) + 1000)
+
+    def test_target_inherits_no_runner_fds(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "fds")
+            target = (f"sh -c 'ls /proc/$$/fd | cat > {out}; exec \"$0\" -b \"$1\"' "
+                      f"{BIN}/ref-echo {{addr}}")
+            status, case, _ = self.run_case("inherited-fds.case", target)
+            self.assertEqual(status, 0, case["message"])
+            with open(out) as f:
+                fds = sorted(int(x) for x in f.read().split())
+        # stdin, stdout, stderr (the listing runs in a pipeline, so the
+        # shell itself holds no redirection fds)
+        self.assertEqual(fds, [0, 1, 2])
+
+    @unittest.skipIf(SCALE != "1", "10,000 threads of a sanitized server: plain build only")
+    def test_ten_thousand_concurrent_connections(self):
+        status, case, _ = self.run_case(
+            "ten-thousand.case", f"{BIN}/ref-echo --max-clients 11000 -b {{addr}}",
+            "--timeout-scale", "3")
+        self.assertEqual(status, 0, case["message"][:2000])
+        self.assertEqual(case["verdict"], "pass")
+
+
 class PlantedDefects(unittest.TestCase):
     """Each wrong server fails exactly its cases: the suite tells right from wrong."""
 
