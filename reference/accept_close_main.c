@@ -12,17 +12,12 @@ static const struct app_spec spec = {
     .summary = "Accepts one connection, closes it at once, sends nothing, exits 0.",
     .default_port = 8888,
     .default_mode = SERVE_ONCE,
+    .proto = &proto_silent,
+    .socktype = SOCK_STREAM,
 };
 
 int main(int argc, char **argv)
 {
-	struct app_config cfg;
-	struct app_server srv;
-	int status = app_options(argc, argv, &spec, &cfg);
-
-	if (status >= 0)
-		return status;
-	if (app_listen(&spec, &cfg, SOCK_STREAM, &srv) < 0)
-		return 1;
-	return app_serve(&srv, &proto_silent);
+	/* Options, bind, "listening on ADDR", serve until SIGTERM: app.c. */
+	return app_run(argc, argv, &spec);
 }

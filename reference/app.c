@@ -274,3 +274,19 @@ int app_serve(struct app_server *srv, const struct proto_handler *proto)
 	}
 	return 0;
 }
+
+int app_run(int argc, char **argv, const struct app_spec *spec)
+{
+	struct app_config cfg;
+	struct app_server srv;
+	int status = app_options(argc, argv, spec, &cfg);
+	const struct proto_handler *proto = spec->proto;
+
+	if (status >= 0)
+		return status; /* --help, --version or a usage error */
+	if (cfg.mode == SERVE_THREADED && spec->proto_threaded)
+		proto = spec->proto_threaded;
+	if (app_listen(spec, &cfg, cfg.udp ? SOCK_DGRAM : spec->socktype, &srv) < 0)
+		return 1; /* "ref-echo: bind(127.0.0.1:8088): ..." was printed */
+	return app_serve(&srv, proto);
+}

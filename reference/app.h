@@ -31,6 +31,9 @@ struct app_spec {
 	unsigned modes;                /* 1u << SERVE_* values --mode accepts */
 	enum serve_mode default_mode;  /* mode without --mode */
 	double default_delay;          /* seconds, with APP_OPT_DELAY */
+	const struct proto_handler *proto;          /* what it answers */
+	const struct proto_handler *proto_threaded; /* with --mode threaded, if different */
+	int socktype;                  /* SOCK_STREAM or SOCK_DGRAM (--udp switches to DGRAM) */
 };
 
 /* What the user asked for. */
@@ -68,5 +71,9 @@ int app_listen(const struct app_spec *spec, const struct app_config *cfg, int ty
  * then closes the socket. Returns the exit status: 0 after a stop or
  * when a once-server is done, 1 on a fatal error (printed). */
 int app_serve(struct app_server *srv, const struct proto_handler *proto);
+
+/* The whole program: options, bind, "listening on ADDR", serve until a
+ * stop signal. Returns the exit status for main(). */
+int app_run(int argc, char **argv, const struct app_spec *spec);
 
 #endif

@@ -16,17 +16,12 @@ static const struct app_spec spec = {
     .options = APP_OPT_MODE,
     .modes = 1u << SERVE_ONCE | 1u << SERVE_ITERATIVE | 1u << SERVE_THREADED,
     .default_mode = SERVE_THREADED,
+    .proto = &proto_echo,
+    .socktype = SOCK_STREAM,
 };
 
 int main(int argc, char **argv)
 {
-	struct app_config cfg;
-	struct app_server srv;
-	int status = app_options(argc, argv, &spec, &cfg);
-
-	if (status >= 0)
-		return status; /* --help, --version or a usage error */
-	if (app_listen(&spec, &cfg, SOCK_STREAM, &srv) < 0)
-		return 1; /* "ref-echo: bind(127.0.0.1:8088): ..." was printed */
-	return app_serve(&srv, &proto_echo);
+	/* Options, bind, "listening on ADDR", serve until SIGTERM: app.c. */
+	return app_run(argc, argv, &spec);
 }

@@ -16,17 +16,12 @@ static const struct app_spec spec = {
     .options = APP_OPT_FRAMING | APP_OPT_DELAY,
     .default_mode = SERVE_THREADED,
     .default_delay = 1.0,
+    .proto = &proto_hello,
+    .socktype = SOCK_STREAM,
 };
 
 int main(int argc, char **argv)
 {
-	struct app_config cfg;
-	struct app_server srv;
-	int status = app_options(argc, argv, &spec, &cfg);
-
-	if (status >= 0)
-		return status;
-	if (app_listen(&spec, &cfg, SOCK_STREAM, &srv) < 0)
-		return 1;
-	return app_serve(&srv, &proto_hello);
+	/* Options, bind, "listening on ADDR", serve until SIGTERM: app.c. */
+	return app_run(argc, argv, &spec);
 }

@@ -17,17 +17,13 @@ static const struct app_spec spec = {
     .options = APP_OPT_MODE | APP_OPT_FRAMING,
     .modes = 1u << SERVE_ITERATIVE | 1u << SERVE_THREADED,
     .default_mode = SERVE_ITERATIVE,
+    .proto = &proto_ok,
+    .proto_threaded = &proto_ok_welcome,
+    .socktype = SOCK_STREAM,
 };
 
 int main(int argc, char **argv)
 {
-	struct app_config cfg;
-	struct app_server srv;
-	int status = app_options(argc, argv, &spec, &cfg);
-
-	if (status >= 0)
-		return status;
-	if (app_listen(&spec, &cfg, SOCK_STREAM, &srv) < 0)
-		return 1;
-	return app_serve(&srv, cfg.mode == SERVE_THREADED ? &proto_ok_welcome : &proto_ok);
+	/* Options, bind, "listening on ADDR", serve until SIGTERM: app.c. */
+	return app_run(argc, argv, &spec);
 }

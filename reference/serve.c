@@ -320,13 +320,8 @@ static void answer_dgram(int fd, const struct serve_cfg *cfg, const uint8_t *msg
 	size_t n = 0;
 	int rc;
 
-	if (proto->flags & PROTO_NEEDS_TIME) {
-		time_t t = time(NULL);
-		if (!localtime_r(&t, &tm))
-			return;
-		pm.now = &tm;
-	}
-	if (proto->message(&pm, out, cap, &n) != PROTO_REPLY)
+	if (session_clock(proto, &pm, &tm) < 0 ||
+	    proto->message(&pm, out, cap, &n) != PROTO_REPLY)
 		return;
 	if (m->from_len <= sizeof(sa_family_t)) {
 		report(cfg, "sendmsg(unnamed sender)", EDESTADDRREQ);

@@ -38,6 +38,19 @@ static int pause_before_reply(struct session *s)
 	return rc == -EINTR ? rc : 0;
 }
 
+int session_clock(const struct proto_handler *proto, struct proto_msg *msg, struct tm *tm)
+{
+	time_t t;
+
+	if (!(proto->flags & PROTO_NEEDS_TIME))
+		return 0;
+	t = time(NULL);
+	if (!localtime_r(&t, tm))
+		return -EOVERFLOW;
+	msg->now = tm;
+	return 0;
+}
+
 /* Answers one message. Returns 0 to go on, SESSION_DONE, or -errno. */
 static int answer(struct session *s, const uint8_t *msg, size_t len)
 {
@@ -47,12 +60,8 @@ static int answer(struct session *s, const uint8_t *msg, size_t len)
 	size_t n = 0;
 	int rc;
 
-	if (proto->flags & PROTO_NEEDS_TIME) {
-		time_t t = time(NULL);
-		if (!localtime_r(&t, &tm))
-			return -EOVERFLOW;
-		m.now = &tm;
-	}
+	if (session_clock(proto, &m, &tm) < 0)
+		return -EOVERFLOW;
 	rc = proto->message(&m, s->out, s->out_cap, &n);
 	if (rc == PROTO_ERR_SPACE)
 		return -ENOSPC;

@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "proto.h"
 
@@ -23,6 +24,11 @@ struct session_cfg {
 	size_t max_line;                   /* LINE: longest line content accepted */
 	int delay_ms;                      /* pause before each reply (hello --delay) */
 };
+
+/* Fills msg->now with the local time (into *tm) when the handler asks
+ * for it (PROTO_NEEDS_TIME). Returns 0, or -EOVERFLOW if the clock
+ * cannot be read as a local time. */
+int session_clock(const struct proto_handler *proto, struct proto_msg *msg, struct tm *tm);
 
 /* Serves the connected socket fd until it ends, then closes it. mask is
  * the signal mask for waits (see net_wait()); a wait interrupted by a

@@ -15,17 +15,12 @@ static const struct app_spec spec = {
     .default_port = 21567,
     .options = APP_OPT_FRAMING | APP_OPT_UDP,
     .default_mode = SERVE_ITERATIVE,
+    .proto = &proto_timestamp,
+    .socktype = SOCK_STREAM,
 };
 
 int main(int argc, char **argv)
 {
-	struct app_config cfg;
-	struct app_server srv;
-	int status = app_options(argc, argv, &spec, &cfg);
-
-	if (status >= 0)
-		return status;
-	if (app_listen(&spec, &cfg, cfg.udp ? SOCK_DGRAM : SOCK_STREAM, &srv) < 0)
-		return 1;
-	return app_serve(&srv, &proto_timestamp);
+	/* Options, bind, "listening on ADDR", serve until SIGTERM: app.c. */
+	return app_run(argc, argv, &spec);
 }

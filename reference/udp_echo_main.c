@@ -12,17 +12,12 @@ static const struct app_spec spec = {
     .prog = "ref-udp-echo",
     .summary = "UDP echo server: sends each datagram back whole to its sender.",
     .default_port = 10000,
+    .proto = &proto_echo,
+    .socktype = SOCK_DGRAM,
 };
 
 int main(int argc, char **argv)
 {
-	struct app_config cfg;
-	struct app_server srv;
-	int status = app_options(argc, argv, &spec, &cfg);
-
-	if (status >= 0)
-		return status;
-	if (app_listen(&spec, &cfg, SOCK_DGRAM, &srv) < 0)
-		return 1;
-	return app_serve(&srv, &proto_echo);
+	/* Options, bind, "listening on ADDR", serve until SIGTERM: app.c. */
+	return app_run(argc, argv, &spec);
 }

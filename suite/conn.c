@@ -309,21 +309,29 @@ static void write_done(struct fiber *f)
 	f->wconn = NULL;
 }
 
+/* Remembers a failed write on its connection; the case goes on so that
+ * the next expectation can say what the peer did (EOF, reset). */
+static void write_failed(struct fiber *f, int code)
+{
+	struct conn *c = f->wconn;
+
+	c->write_err = code;
+	c->write_err_at = f->woff;
+	c->write_err_of = f->wlen;
+	c->write_err_stmt = f->cur;
+	engine_log(f->eng, c->name, uv_strerror(code), NULL, 0);
+	write_done(f);
+}
+
 static void on_write(uv_write_t *req, int status)
 {
 	struct fiber *f = req->data;
-	struct conn *c = f->wconn;
 
 	f->writing = 0;
 	if (f->eng->finished)
 		return;
 	if (status < 0) {
-		c->write_err = status;
-		c->write_err_at = f->woff;
-		c->write_err_of = f->wlen;
-		c->write_err_stmt = f->cur;
-		engine_log(f->eng, c->name, uv_strerror(status), NULL, 0);
-		write_done(f);
+		write_failed(f, status);
 		fiber_resume(f); /* the next expectation reports what the peer did */
 		return;
 	}
@@ -352,12 +360,7 @@ static enum step write_piece(struct fiber *f)
 	f->wreq.data = f;
 	rc = uv_write(&f->wreq, &c->u.stream, &b, 1, on_write);
 	if (rc < 0) {
-		c->write_err = rc;
-		c->write_err_at = f->woff;
-		c->write_err_of = f->wlen;
-		c->write_err_stmt = f->cur;
-		engine_log(f->eng, c->name, uv_strerror(rc), NULL, 0);
-		write_done(f);
+		write_failed(f, rc);
 		return STEP_NEXT;
 	}
 	f->writing = 1;
