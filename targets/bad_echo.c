@@ -31,9 +31,9 @@
 
 #define PROG             "bad-echo"
 #define ECHO_PORT        8088
-#define ECHO_BUF         16384        /* bytes per read; lives on the thread stack */
-#define ECHO_SEED_READ   1024         /* the seed's recv(1024) */
-#define ECHO_MAX_CLIENTS 1024         /* live connections; the rest wait in the backlog */
+#define ECHO_BUF         16384 /* bytes per read; lives on the thread stack */
+#define ECHO_SEED_READ   1024  /* the seed's recv(1024) */
+#define ECHO_MAX_CLIENTS 1024  /* live connections; the rest wait in the backlog */
 #define ECHO_BACKLOG     1024
 #define ECHO_STACK       (256 * 1024) /* room for ECHO_BUF even under ASan */
 #define ECHO_DELAY_MS    5            /* no-halfclose: pause before each echo */
@@ -93,19 +93,19 @@ struct conn {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s --defect NAME [-p PORT] [-b ADDR]\n"
-		"A threaded TCP echo server with one deliberate defect, to test the suite.\n\n"
-		"options:\n"
-		"  -d, --defect NAME  the defect to plant (required, see below)\n"
-		"  -p, --port N       port to listen on (default %d; 0: any free port)\n"
-		"  -b, --bind ADDR    127.0.0.1 (default), ::1, [::1]:PORT, 127.0.0.1:PORT,\n"
-		"                     unix:PATH; a port in ADDR overrides -p\n"
-		"  -h, --help         this help\n\ndefects:\n",
-		PROG, ECHO_PORT);
+	        "usage: %s --defect NAME [-p PORT] [-b ADDR]\n"
+	        "A threaded TCP echo server with one deliberate defect, to test the suite.\n\n"
+	        "options:\n"
+	        "  -d, --defect NAME  the defect to plant (required, see below)\n"
+	        "  -p, --port N       port to listen on (default %d; 0: any free port)\n"
+	        "  -b, --bind ADDR    127.0.0.1 (default), ::1, [::1]:PORT, 127.0.0.1:PORT,\n"
+	        "                     unix:PATH; a port in ADDR overrides -p\n"
+	        "  -h, --help         this help\n\ndefects:\n",
+	        PROG, ECHO_PORT);
 	for (int i = 0; i < DEFECT_COUNT; i++)
 		fprintf(out, "  %-13s %s\n", defects[i].name, defects[i].what);
 	fprintf(out, "\nPrints \"listening on ADDR:PORT\" once ready; exits 0 on SIGTERM or "
-		     "SIGINT.\n");
+	             "SIGINT.\n");
 }
 
 static int parse_port(const char *text, uint16_t *port)
@@ -229,7 +229,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return bad_usage("bad port", port_text);
 	if (parse_addr(bind_text, port, cfg) < 0)
 		return bad_usage("bad address (expected IPv4, IPv6, [IPV6]:PORT or unix:PATH)",
-				 bind_text);
+		                 bind_text);
 	return -1;
 }
 
@@ -265,7 +265,7 @@ static int unix_is_stale(const struct config *cfg)
 	if (fd < 0)
 		return 0;
 	stale = connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0 &&
-		errno == ECONNREFUSED;
+	        errno == ECONNREFUSED;
 	close(fd);
 	return stale;
 }
@@ -294,7 +294,7 @@ static int set_reuse(int fd, const struct config *cfg, char *err, size_t errlen)
 /* Opens the listening socket and writes the bound address to text.
  * Returns the fd, or -1 with err filled as "bind(ADDR): REASON". */
 static int open_listener(const struct config *cfg, char *text, size_t textlen, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
