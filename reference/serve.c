@@ -242,9 +242,8 @@ int serve_stream(int lfd, const struct serve_cfg *cfg, char *err, size_t errlen)
 struct dgram_meta {
 	struct sockaddr_storage from; /* sender */
 	socklen_t from_len;           /* bytes of from */
-	union {
-		struct cmsghdr align; /* cmsg headers must be aligned */
-		uint8_t buf[128];
+	struct {
+		_Alignas(struct cmsghdr) uint8_t buf[128]; /* cmsg headers must be aligned */
 	} ctl;                        /* IP_PKTINFO / IPV6_PKTINFO control data */
 	size_t ctl_len;               /* bytes of ctl to send back with the reply */
 };

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Process-level tests of the reference servers under load and abuse:
+ * twenty clients talking at once to the threaded echo server, a 1 MiB
+ * echo sent and read at the same time, clients that reset their
+ * connection after or in the middle of an echo, a client queued behind
+ * another on the iterative server, concurrent delayed hello replies, and
+ * 10,000 connections after which the fd and thread counts must be back
+ * where they were.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
+#define LEAK_CONNECTIONS 10000 /* the foundation issue's figure */
+
+/* ---- concurrency, volume, resets, leaks ---- */
+
+static void test_servers_echo_threaded_serves_20_clients_at_once(void **state)
+{
+	const char *args[] = {"--mode", "threaded", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-echo", args, FAM_IPV4);
+	char msg[20][128], what[64];
+	int fds[20];
+
+	/* All connected and talking at once: served one at a time, the
+	 * second client would never hear back before the first's EOF. */
+	for (int i = 0; i < 20; i++) {
+		fds[i] = client(fx, p);
+		snprintf(msg[i], sizeof(msg[i]), "client %02d says %.*s\n", i, i * 5 + 1,
+		         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+		send_text(fx, fds[i], msg[i], strlen(msg[i]));
+	}
+	for (int i = 19; i >= 0; i--) {
+		snprintf(what, sizeof(what), "echo to client %d of 20", i);
+		expect_bytes(fx, fds[i], msg[i], strlen(msg[i]), what);
+	}
+	for (int i = 0; i < 20; i++) {
+		shut_wr(fds[i]);
+		expect_bytes_then_eof(fx, fds[i], "", 0, "after the echo");
+		drop(fx, fds[i], 0);
+	}
+	stop_server(fx, p, SIGTERM);
+}
+
+/* Sends out and reads the echo at the same time, until EOF. */
+static size_t pump_echo(int fd, const uint8_t *out, size_t len, uint8_t *in, size_t cap)
+{
+	long long deadline = proc_now_ms() + 10000;
+	size_t sent = 0, got = 0;
+	int shut = 0;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN | (sent < len ? POLLOUT : 0)};
+		long long left = deadline - proc_now_ms();
+		int rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		ssize_t n;
+		if (rc < 0 && errno != EINTR)
+			fail_msg("poll: %s", strerror(errno));
+		if (rc == 0)
+			fail_msg("1 MiB echo: timed out, %zu bytes sent, %zu received", sent, got);
+		if (rc > 0 && (pfd.revents & POLLOUT)) {
+			n = send(fd, out + sent, len - sent > 65536 ? 65536 : len - sent,
+			         MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				fail_msg("send: %s after %zu bytes", strerror(errno), sent);
+			sent += n > 0 ? (size_t)n : 0;
+		}
+		if (sent == len && !shut) {
+			shut_wr(fd);
+			shut = 1;
+		}
+		if (rc > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+			n = recv(fd, in + got, cap - got, 0);
+			if (n == 0)
+				return got;
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				fail_msg("recv: %s after %zu bytes", strerror(errno), got);
+			got += n > 0 ? (size_t)n : 0;
+			if (got == cap)
+				fail_msg("1 MiB echo: more bytes back than were sent");
+		}
+	}
+}
+
+static void test_servers_echo_threaded_echoes_1mib_whole(void **state)
+{
+	const char *args[] = {"--mode", "threaded", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-echo", args, FAM_IPV4);
+	size_t len = 1u << 20, got;
+	uint8_t *out = fx_alloc(fx, len), *in = fx_alloc(fx, len + 1);
+	uint32_t x = 2463534242u; /* xorshift32: reordered data shows */
+	int fd = client(fx, p);
+
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		out[i] = (uint8_t)x;
+	}
+	got = pump_echo(fd, out, len, in, len + 1);
+	expect_same("1 MiB echo", out, len, in, got);
+	drop(fx, fd, 0);
+	stop_server(fx, p, SIGTERM);
+}
+
+/* Resets one client after an echo and one in the middle of an echo;
+ * the server must live on and serve the next client. */
+static void survives_reset(void **state, const char *mode)
+{
+	const char *args[] = {"--mode", mode, NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-echo", args, FAM_IPV4);
+	uint8_t *big = fx_alloc(fx, 1u << 20), first;
+	int fd = client(fx, p), eof;
+
+	send_text(fx, fd, "abc", 3);
+	expect_bytes(fx, fd, "abc", 3, "echo before the reset");
+	drop(fx, fd, 1);
+	fd = client(fx, p);
+	memset(big, 'r', 1u << 20);
+	/* As much as fits at once; the server is still echoing at the RST. */
+	if (send(fd, big, 1u << 20, MSG_NOSIGNAL | MSG_DONTWAIT) <= 0)
+		fail_msg("send: %s", strerror(errno));
+	MUST(fx, proc_recv(fd, &first, 1, IO_MS, &eof, fx->err, sizeof(fx->err)));
+	drop(fx, fd, 1);
+	exchange_echo(fx, p);
+	stop_server(fx, p, SIGTERM);
+}
+
+static void test_servers_echo_threaded_survives_client_resets(void **state)
+{
+	survives_reset(state, "threaded");
+}
+
+static void test_servers_echo_iterative_survives_client_resets(void **state)
+{
+	survives_reset(state, "iterative");
+}
+
+static void test_servers_echo_iterative_serves_a_queued_client_next(void **state)
+{
+	const char *args[] = {"--mode", "iterative", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-echo", args, FAM_IPV4);
+	int a = client(fx, p), b;
+
+	send_text(fx, a, "A", 1);
+	expect_bytes(fx, a, "A", 1, "echo to the first client");
+	b = client(fx, p); /* waits in the backlog */
+	send_text(fx, b, "B", 1);
+	shut_wr(a);
+	expect_bytes_then_eof(fx, a, "", 0, "first client after its EOF");
+	shut_wr(b);
+	expect_bytes_then_eof(fx, b, "B", 1, "echo to the queued client");
+	stop_server(fx, p, SIGTERM);
+}
+
+static void test_servers_hello_delay_serves_clients_concurrently(void **state)
+{
+	const char *args[] = {"--delay", "0.3", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-hello", args, FAM_IPV4);
+	char name[5][16], reply[5][32];
+	long long start, ms;
+	int fds[5];
+
+	for (int i = 0; i < 5; i++) {
+		fds[i] = client(fx, p);
+		expect_bytes(fx, fds[i], "Welcome!\n", 9, "hello greeting");
+	}
+	start = proc_now_ms();
+	for (int i = 0; i < 5; i++) {
+		snprintf(name[i], sizeof(name[i]), "C%d\n", i);
+		send_text(fx, fds[i], name[i], strlen(name[i]));
+	}
+	for (int i = 0; i < 5; i++) {
+		snprintf(reply[i], sizeof(reply[i]), "Hello, C%d!\n", i);
+		expect_bytes(fx, fds[i], reply[i], strlen(reply[i]), "delayed hello reply");
+	}
+	ms = proc_now_ms() - start;
+	/* Five 300 ms delays one after another would take 1500 ms. */
+	if (ms < 290 || ms >= 1200)
+		fail_msg("5 clients with --delay 0.3: expected replies after 300 to 1200 ms, "
+		         "got %lld ms",
+		         ms);
+	stop_server(fx, p, SIGTERM);
+}
+
+/* Waits up to 2 s for p's fd and thread counts to return to baseline. */
+static void expect_counts(struct fixture *fx, struct proc *p, int fds0, int threads0)
+{
+	long long deadline = proc_now_ms() + 2000;
+	struct timespec pause = {0, 10 * 1000000L};
+	int fds, threads;
+
+	for (;;) {
+		MUST(fx, fds = proc_fd_count(p->pid, fx->err, sizeof(fx->err)));
+		MUST(fx, threads = proc_thread_count(p->pid, fx->err, sizeof(fx->err)));
+		if (fds == fds0 && threads == threads0)
+			return;
+		if (proc_now_ms() > deadline)
+			fail_msg("%s after %d connections: expected %d fds and %d threads (as "
+			         "before), got %d fds and %d threads",
+			         p->prog, LEAK_CONNECTIONS, fds0, threads0, fds, threads);
+		nanosleep(&pause, NULL);
+	}
+}
+
+static void test_servers_echo_threaded_leaks_no_fds_or_threads(void **state)
+{
+	const char *args[] = {"--mode", "threaded", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-echo", args, FAM_IPV4);
+	int fds0, threads0;
+
+	MUST(fx, fds0 = proc_fd_count(p->pid, fx->err, sizeof(fx->err)));
+	MUST(fx, threads0 = proc_thread_count(p->pid, fx->err, sizeof(fx->err)));
+	for (int i = 0; i < LEAK_CONNECTIONS; i++) {
+		int fd = client(fx, p);
+		send_text(fx, fd, "x", 1);
+		shut_wr(fd);
+		expect_bytes_then_eof(fx, fd, "x", 1, "echo in the leak loop");
+		drop(fx, fd, 0);
+	}
+	expect_counts(fx, p, fds0, threads0);
+	stop_server(fx, p, SIGTERM);
+}
+
+/* Waits up to 2 s for the server to end fd: EOF or a reset both count
+ * (closing with unread input makes the kernel send a reset). */
+static void expect_closed(struct fixture *fx, int fd, const char *what)
+{
+	char buf[256];
+	int eof = 0;
+	long long deadline = proc_now_ms() + 2000;
+
+	while (!eof && proc_now_ms() < deadline) {
+		ssize_t n = proc_recv(fd, buf, sizeof(buf), 100, &eof, fx->err, sizeof(fx->err));
+		if (n < 0 && (errno == ECONNRESET || strstr(fx->err, "reset")))
+			return;
+		if (n > 0)
+			fail_msg("%s: expected the connection to close, got %zd more bytes", what, n);
+	}
+	if (!eof)
+		fail_msg("%s: the connection was still open after 2000 ms", what);
+}
+
+/* PROTOCOLS.md: a line over the limit may close that connection, but the
+ * server keeps serving everyone else. */
+static void test_servers_ok_threaded_long_line_closes_only_that_connection(void **state)
+{
+	static const char welcome[] = "Welcome to the server. Type something and hit enter\n";
+	const char *args[] = {"--mode", "threaded", "--max-line", "16", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-ok", args, FAM_IPV4);
+	int other = client(fx, p), longer = client(fx, p);
+	char big[64];
+
+	expect_bytes(fx, other, welcome, sizeof(welcome) - 1, "greeting");
+	expect_bytes(fx, longer, welcome, sizeof(welcome) - 1, "greeting");
+	send_text(fx, longer, "sixteen bytes ok\n", 17); /* exactly the limit: served */
+	expect_bytes(fx, longer, "OK...sixteen bytes ok\n", 22, "reply to a 16-byte line");
+	memset(big, 'x', sizeof(big)); /* 64 bytes, no LF: over the limit */
+	send_text(fx, longer, big, sizeof(big));
+	expect_closed(fx, longer, "after a 64-byte line with --max-line 16");
+	send_text(fx, other, "still here\n", 11);
+	expect_bytes(fx, other, "OK...still here\n", 16, "reply on the other connection");
+	stop_server(fx, p, SIGTERM);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_servers_echo_threaded_serves_20_clients_at_once),
+	    T(test_servers_echo_threaded_echoes_1mib_whole),
+	    T(test_servers_echo_threaded_survives_client_resets),
+	    T(test_servers_echo_iterative_survives_client_resets),
+	    T(test_servers_echo_iterative_serves_a_queued_client_next),
+	    T(test_servers_hello_delay_serves_clients_concurrently),
+	    T(test_servers_echo_threaded_leaks_no_fds_or_threads),
+	    T(test_servers_ok_threaded_long_line_closes_only_that_connection),
+	};
+
+	if (fixture_signals() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fixtures and assertions of report_fixture.h, shared by the report
+ * tests. Built into each report test program, never into sockspec.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_fixture.h"
+
+/* Two runs, one case of each verdict in the first. */
+struct report *small_fixture(void)
+{
+	struct report *r = report_new("0.1.0");
+	struct report_run *run;
+
+	assert_non_null(r);
+	run = report_add_run(r, "echo-threaded", "./ref-echo -p 0", "line");
+	assert_non_null(run);
+	assert_non_null(report_add_case(
+	    run, "basic/echo-one-line", "basic", "one line comes back", VERDICT_PASS, 3, "",
+	    "echo-threaded/basic/echo-one-line.case", 0, "> hello\n< hello\n", ""));
+	assert_non_null(report_add_case(
+	    run, "partial-recv/one-byte-writes", "partial-recv", "a line sent byte by byte",
+	    VERDICT_FAIL, 12, "expected \"hello\\n\", got \"he\"\nconnection closed early",
+	    "echo-threaded/partial-recv/one-byte-writes.case", 7, "> h\n> e\n< he\n",
+	    "warn: \x01odd\xff byte\n"));
+	assert_non_null(report_add_case(
+	    run, "reuse/so-reuseport", "reuse", "two listeners share a port", VERDICT_SKIP, 0,
+	    "needs SO_REUSEPORT", "echo-threaded/reuse/so-reuseport.case", 0, "", ""));
+	assert_non_null(report_add_case(run, "limits/many-conns", "limits", "1000 idle connections",
+	                                VERDICT_ERROR, 5, "runner: fd limit <1024> & 'ulimit -n'",
+	                                "echo-threaded/limits/many-conns.case", 3,
+	                                "> connect x1000\n", ""));
+	run = report_add_run(r, "echo-forked", "connect 127.0.0.1:7", "chunk");
+	assert_non_null(run);
+	assert_non_null(report_add_case(run, "basic/echo-one-line", "basic", "one line comes back",
+	                                VERDICT_PASS, 4, "", "echo-forked/basic/echo-one-line.case",
+	                                0, "", ""));
+	assert_non_null(report_add_case(run, "framing/crlf", "framing", "CR LF ends a line",
+	                                VERDICT_SKIP, 0, "chunk framing has no lines",
+	                                "echo-forked/framing/crlf.case", 0, "", ""));
+	return r;
+}
+
+/* One run holding one case of verdict v. */
+struct report *one_case(enum verdict v, const char *id, const char *message, const char *timeline,
+                        const char *output)
+{
+	struct report *r = report_new("0.1.0");
+	struct report_run *run;
+
+	assert_non_null(r);
+	run = report_add_run(r, "p", "t", "line");
+	assert_non_null(run);
+	assert_non_null(
+	    report_add_case(run, id, "fam", "d", v, 1, message, "f.case", 2, timeline, output));
+	return r;
+}
+
+/* Renders r, checking the returned length against the string. */
+char *render(const struct report *r, enum report_format fmt, int color, int verbose)
+{
+	char *out = NULL;
+	size_t len = 0;
+
+	assert_int_equal(report_render(r, fmt, color, verbose, &out, &len), 0);
+	assert_non_null(out);
+	assert_int_equal(len, strlen(out));
+	return out;
+}
+
+/* Asserts that needle occurs in haystack, printing both when not. */
+void assert_contains(const char *haystack, const char *needle)
+{
+	if (!strstr(haystack, needle))
+		fail_msg("expected to find\n%s\nin\n%s", needle, haystack);
+}
+
+void assert_rendered(const struct report *r, enum report_format fmt, int color, int verbose,
+                     const char *want)
+{
+	char *got = render(r, fmt, color, verbose);
+
+	assert_string_equal(got, want);
+	free(got);
+}
