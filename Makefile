@@ -4,10 +4,12 @@
 #   make test    build everything and run every test (plain and ASan+UBSan)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-plain test-asan bench clean format
+.PHONY: all deps build demo test test-plain test-asan bench fuzz clean format
 
 all: build
 
@@ -38,8 +40,20 @@ bench:
 	@cmake --build $(BUILD) -j$(JOBS)
 	$(BUILD)/bin/echo-bench
 
+# libFuzzer on the case-language parser (seeded with the bundled cases)
+# and on the servers' framing and handlers, FUZZ_SECONDS each.
+fuzz:
+	@scripts/deps.sh fuzz
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DSOCKSPEC_FUZZ=ON -DSOCKSPEC_TESTS=OFF \
+		-DSOCKSPEC_BENCH=OFF -DSOCKSPEC_SANITIZE="address;undefined" >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_parse fuzz_frame
+	@mkdir -p $(FUZZ_BUILD)/corpus-parse $(FUZZ_BUILD)/corpus-frame
+	@find suite/cases -name '*.case' -exec cp {} $(FUZZ_BUILD)/corpus-parse/ \;
+	$(FUZZ_BUILD)/bin/fuzz_parse -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-parse
+	$(FUZZ_BUILD)/bin/fuzz_frame -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-frame
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
