@@ -86,8 +86,9 @@ static enum eval fail(struct fiber *f, const char *why)
 
 	switch (s->op) {
 	case PLAN_EXPECT_REGEX:
-		snprintf(want, sizeof(want), "a match for /%.*s/", (int)(f->want_len > SHOW ? SHOW : f->want_len),
-			 f->want);
+		snprintf(want, sizeof(want), "a match for /%.*s%s/",
+			 (int)(f->want_len > SHOW ? SHOW : f->want_len), f->want,
+			 f->want_len > SHOW ? "..." : "");
 		break;
 	case PLAN_EXPECT_TIMESTAMP:
 		describe(f->want, f->want_len, 0, "expected after the time:", got, sizeof(got), dump,

@@ -77,7 +77,9 @@ enum match_result match_regex(const struct match_regex *re, const uint8_t *got, 
 			     opts, re->data, NULL);
 	PCRE2_SIZE *ov;
 
-	if (rc == PCRE2_ERROR_PARTIAL)
+	/* PCRE2 never reports a partial match on an empty subject: with no
+	 * byte yet, only a pattern that matches empty can decide. */
+	if (rc == PCRE2_ERROR_PARTIAL || (rc < 0 && got_len == 0 && !eof))
 		return MATCH_NEED_MORE;
 	if (rc < 0)
 		return MATCH_MISMATCH;

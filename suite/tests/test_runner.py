@@ -319,6 +319,53 @@ class Robustness(unittest.TestCase):
         self.assertEqual(case["verdict"], "pass")
 
 
+class EngineStatements(unittest.TestCase):
+    """Statements the echo profile does not use (datagrams, regex,
+    timestamps, lines, EOF, exit, quiet, pause), each against the server
+    it fits and against one it must fail, at the right line."""
+
+    def run_case(self, case, target, *extra):
+        status, doc, err, _ = run_json("--cases", os.path.join(CASES, "engine", case),
+                                       "--target", target, *extra)
+        return status, doc["runs"][0]["cases"][0]
+
+    def passes(self, case, target, *extra):
+        status, result = self.run_case(case, target, *extra)
+        self.assertEqual((status, result["verdict"]), (0, "pass"), result["message"])
+
+    def fails_at(self, case, target, line, text):
+        status, result = self.run_case(case, target)
+        self.assertEqual((status, result["verdict"], result["line"]), (1, "fail", line),
+                         result["message"])
+        self.assertIn(text, result["message"])
+
+    def test_datagrams(self):
+        self.passes("udp.case", f"{BIN}/ref-udp-echo -b {{addr}}")
+        self.passes("udp.case", f"{BIN}/ref-udp-echo -b {{addr}}", "--ipv6")
+        self.fails_at("udp.case", f"{BIN}/ref-timestamp --udp -b {{addr}}", 8,
+                      'expected "ping" within')
+
+    def test_timestamp_and_regex(self):
+        self.passes("timestamp.case", f"{BIN}/ref-timestamp -b {{addr}}")
+        self.fails_at("timestamp.case", f"{BIN}/ref-ok --mode threaded -b {{addr}}", 7,
+                      'expected "[CTIME] " at the start')
+
+    def test_lines_and_eof(self):
+        self.passes("hello.case", f"{BIN}/ref-hello --delay 0 -b {{addr}}")
+        self.fails_at("hello.case", f"{BIN}/ref-ok --mode threaded -b {{addr}}", 6,
+                      'expected "Welcome!\\n" within')
+
+    def test_closed_and_exit(self):
+        self.passes("accept-close.case", f"{BIN}/ref-accept-close -b {{addr}}")
+        self.fails_at("accept-close.case", f"{BIN}/ref-echo --mode once -b {{addr}}", 7,
+                      "expected EOF or a reset within")
+
+    def test_quiet_and_paused(self):
+        self.passes("quiet.case", f"{BIN}/ref-echo -b {{addr}}")
+        self.fails_at("quiet.case", f"{BIN}/ref-ok --mode threaded -b {{addr}}", 6,
+                      "expected nothing for")
+
+
 class PlantedDefects(unittest.TestCase):
     """Each wrong server fails exactly its cases: the suite tells right from wrong."""
 
