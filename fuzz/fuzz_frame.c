@@ -17,12 +17,11 @@
 
 #define MAX_LINE 64
 
-static const struct proto_handler *const handlers[] = {&proto_echo, &proto_hello,
-							&proto_timestamp, &proto_ok,
-							&proto_ok_welcome};
+static const struct proto_handler *const handlers[] = {&proto_echo, &proto_hello, &proto_timestamp,
+                                                       &proto_ok, &proto_ok_welcome};
 
 static void answer(const struct proto_handler *h, const uint8_t *line, size_t len,
-		   enum proto_framing framing)
+                   enum proto_framing framing)
 {
 	uint8_t out[MAX_LINE + PROTO_OVERHEAD];
 	struct tm tm;

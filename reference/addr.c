@@ -37,7 +37,7 @@ static int parse_unix(const char *path, struct addr *out, char *err, size_t errl
 
 	if (n == 0 || n >= sizeof(sun->sun_path)) {
 		snprintf(err, errlen, "bad unix socket path \"%s\": must be 1 to %zu bytes", path,
-			 sizeof(sun->sun_path) - 1);
+		         sizeof(sun->sun_path) - 1);
 		return -1;
 	}
 	sun->sun_family = AF_UNIX;
@@ -69,8 +69,7 @@ static int parse_host(const char *host, uint16_t port, struct addr *out)
 	return -1;
 }
 
-int addr_parse(const char *text, uint16_t default_port, struct addr *out, char *err,
-	       size_t errlen)
+int addr_parse(const char *text, uint16_t default_port, struct addr *out, char *err, size_t errlen)
 {
 	char host[ADDR_TEXT_MAX];
 	const char *port_text = NULL, *colon;
@@ -84,7 +83,7 @@ int addr_parse(const char *text, uint16_t default_port, struct addr *out, char *
 		const char *close = strchr(text, ']');
 		if (!close || (close[1] != '\0' && close[1] != ':')) {
 			snprintf(err, errlen, "bad address \"%s\": expected [IPV6] or [IPV6]:PORT",
-				 text);
+			         text);
 			return -1;
 		}
 		hlen = (size_t)(close - text - 1);
@@ -107,15 +106,15 @@ int addr_parse(const char *text, uint16_t default_port, struct addr *out, char *
 	}
 	if (port_text && addr_parse_port(port_text, &port) < 0) {
 		snprintf(err, errlen, "bad port in \"%s\": expected a number from 0 to 65535",
-			 text);
+		         text);
 		return -1;
 	}
 	if (parse_host(host, port, out) == 0)
 		return 0;
 bad_host:
 	snprintf(err, errlen,
-		 "bad address \"%s\": expected an IPv4 or IPv6 address, [IPV6]:PORT or unix:PATH",
-		 text);
+	         "bad address \"%s\": expected an IPv4 or IPv6 address, [IPV6]:PORT or unix:PATH",
+	         text);
 	return -1;
 }
 
@@ -149,8 +148,8 @@ char *addr_format(const struct addr *a, char *out, size_t outlen)
 			snprintf(out, outlen, "unix:(unnamed)");
 		else
 			snprintf(out, outlen, "unix:%.*s",
-				 (int)(a->len - offsetof(struct sockaddr_un, sun_path)),
-				 sun->sun_path);
+			         (int)(a->len - offsetof(struct sockaddr_un, sun_path)),
+			         sun->sun_path);
 		break;
 	default:
 		snprintf(out, outlen, "(family %d)", a->ss.ss_family);

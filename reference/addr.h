@@ -22,8 +22,7 @@ struct addr {
 /* Parses text into out. A port in the text wins over default_port.
  * Returns 0, or -1 with a message such as "bad port in "[::1]:99999""
  * in err (errlen bytes). */
-int addr_parse(const char *text, uint16_t default_port, struct addr *out, char *err,
-	       size_t errlen);
+int addr_parse(const char *text, uint16_t default_port, struct addr *out, char *err, size_t errlen);
 
 /* Builds out from a sockaddr (e.g. what getsockname() returned). */
 void addr_from_sockaddr(struct addr *out, const struct sockaddr *sa, socklen_t len);

@@ -21,7 +21,7 @@
 #endif
 
 #define APP_MAX_CLIENTS_DEFAULT 1024
-#define APP_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
+#define APP_BACKLOG             4096 /* the kernel caps it at net.core.somaxconn */
 
 static const char *const mode_names[] = {"once", "iterative", "threaded"};
 
@@ -29,9 +29,9 @@ static void usage(const struct app_spec *spec, FILE *out)
 {
 	fprintf(out, "usage: %s [options]\n%s\n\noptions:\n", spec->prog, spec->summary);
 	fprintf(out, "  -p, --port N        port to listen on (default %u; 0: any free port)\n",
-		spec->default_port);
+	        spec->default_port);
 	fprintf(out, "  -b, --bind ADDR     address: 127.0.0.1 (default), ::1, [::1]:PORT, "
-		     "unix:PATH\n");
+	             "unix:PATH\n");
 	fprintf(out, "      --unix PATH     listen on a Unix-domain socket instead\n");
 	if (spec->options & APP_OPT_MODE) {
 		fprintf(out, "      --mode M        ");
@@ -44,17 +44,17 @@ static void usage(const struct app_spec *spec, FILE *out)
 	}
 	if (spec->options & APP_OPT_FRAMING)
 		fprintf(out, "      --framing F     line (default): LF-terminated messages; chunk: "
-			     "one read is one message\n");
+		             "one read is one message\n");
 	if (spec->options & APP_OPT_DELAY)
 		fprintf(out, "      --delay SECONDS pause before each reply (default %g)\n",
-			spec->default_delay);
+		        spec->default_delay);
 	if (spec->options & APP_OPT_UDP)
 		fprintf(out, "      --udp           serve UDP datagrams instead of TCP\n");
 	if (spec->options & APP_OPT_FRAMING)
 		fprintf(out, "      --max-line N    longest line accepted (default %d bytes)\n",
-			FRAME_MAX_LINE_DEFAULT);
+		        FRAME_MAX_LINE_DEFAULT);
 	fprintf(out, "      --max-clients N connections served at once (default %d)\n",
-		APP_MAX_CLIENTS_DEFAULT);
+	        APP_MAX_CLIENTS_DEFAULT);
 	fprintf(out, "  -h, --help          this text\n      --version       print the version\n");
 	fprintf(out, "\nPrints \"listening on ADDR\" once ready; exits 0 on SIGTERM or SIGINT.\n");
 }
@@ -82,7 +82,7 @@ static int parse_size(const char *text, size_t lo, size_t hi, size_t *out)
 
 /* Applies one option; returns -1 to go on or an exit status. */
 static int apply(const struct app_spec *spec, struct app_config *cfg, int opt, const char *arg,
-		 const char **bind, const char **port)
+                 const char **bind, const char **port)
 {
 	char *end;
 	double d;
@@ -113,7 +113,7 @@ static int apply(const struct app_spec *spec, struct app_config *cfg, int opt, c
 		d = strtod(arg, &end);
 		if (end == arg || *end || !(d >= 0 && d <= 3600))
 			return bad(spec, "--delay: expected seconds from 0 to 3600, got \"%s\"",
-				   arg);
+			           arg);
 		cfg->delay_ms = (int)(d * 1000 + 0.5);
 		return -1;
 	case 'U':
@@ -141,7 +141,7 @@ static int apply(const struct app_spec *spec, struct app_config *cfg, int opt, c
 
 /* Turns --bind/--port/--unix into cfg->addr. */
 static int resolve(const struct app_spec *spec, struct app_config *cfg, const char *bind,
-		   const char *port, const char *unix_path)
+                   const char *port, const char *unix_path)
 {
 	char err[NET_ERR_MAX], text[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 	uint16_t p = spec->default_port;
@@ -159,16 +159,23 @@ static int resolve(const struct app_spec *spec, struct app_config *cfg, const ch
 
 int app_options(int argc, char **argv, const struct app_spec *spec, struct app_config *cfg)
 {
-	static const struct option all[] = {
-	    {"port", required_argument, NULL, 'p'},  {"bind", required_argument, NULL, 'b'},
-	    {"unix", required_argument, NULL, 'u'},  {"mode", required_argument, NULL, 'm'},
-	    {"framing", required_argument, NULL, 'f'}, {"delay", required_argument, NULL, 'd'},
-	    {"udp", no_argument, NULL, 'U'},          {"max-line", required_argument, NULL, 'L'},
-	    {"max-clients", required_argument, NULL, 'C'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-	static const unsigned needs[] = {['m'] = APP_OPT_MODE, ['f'] = APP_OPT_FRAMING,
-					 ['d'] = APP_OPT_DELAY, ['U'] = APP_OPT_UDP,
-					 ['L'] = APP_OPT_FRAMING};
+	static const struct option all[] = {{"port", required_argument, NULL, 'p'},
+	                                    {"bind", required_argument, NULL, 'b'},
+	                                    {"unix", required_argument, NULL, 'u'},
+	                                    {"mode", required_argument, NULL, 'm'},
+	                                    {"framing", required_argument, NULL, 'f'},
+	                                    {"delay", required_argument, NULL, 'd'},
+	                                    {"udp", no_argument, NULL, 'U'},
+	                                    {"max-line", required_argument, NULL, 'L'},
+	                                    {"max-clients", required_argument, NULL, 'C'},
+	                                    {"help", no_argument, NULL, 'h'},
+	                                    {"version", no_argument, NULL, 'V'},
+	                                    {NULL, 0, NULL, 0}};
+	static const unsigned needs[] = {['m'] = APP_OPT_MODE,
+	                                 ['f'] = APP_OPT_FRAMING,
+	                                 ['d'] = APP_OPT_DELAY,
+	                                 ['U'] = APP_OPT_UDP,
+	                                 ['L'] = APP_OPT_FRAMING};
 	const char *bind = NULL, *port = NULL, *unix_path = NULL;
 	int opt, rc, index = -1;
 
@@ -183,7 +190,7 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
 		if (opt > 0 && opt < (int)(sizeof(needs) / sizeof(needs[0])) && needs[opt] &&
 		    !(spec->options & needs[opt])) {
 			fprintf(stderr, "%s: option '--%s' does not apply to this server\n",
-				spec->prog, index >= 0 ? all[index].name : "?");
+			        spec->prog, index >= 0 ? all[index].name : "?");
 			fprintf(stderr, "Try '%s --help'.\n", spec->prog);
 			return 2;
 		}
@@ -200,14 +207,15 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
 	if (optind < argc)
 		return bad(spec, "unexpected argument \"%s\"", argv[optind]);
 	if (cfg->udp && cfg->framing != PROTO_FRAMING_LINE)
-		return bad(spec, "--framing does not apply with --udp: %s", "a datagram is a message");
+		return bad(spec, "--framing does not apply with --udp: %s",
+		           "a datagram is a message");
 	if (!(spec->options & APP_OPT_FRAMING))
 		cfg->framing = PROTO_FRAMING_STREAM;
 	return resolve(spec, cfg, bind, port, unix_path);
 }
 
 int app_listen(const struct app_spec *spec, const struct app_config *cfg, int type,
-	       struct app_server *srv)
+               struct app_server *srv)
 {
 	char err[NET_ERR_MAX], text[ADDR_TEXT_MAX];
 	int rc;

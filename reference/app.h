@@ -24,16 +24,16 @@
 
 /* What a server is: fixed at compile time, one per binary. */
 struct app_spec {
-	const char *prog;              /* "ref-echo" */
-	const char *summary;           /* one line for --help */
-	uint16_t default_port;         /* the seed's port */
-	unsigned options;              /* APP_OPT_* it accepts */
-	unsigned modes;                /* 1u << SERVE_* values --mode accepts */
-	enum serve_mode default_mode;  /* mode without --mode */
-	double default_delay;          /* seconds, with APP_OPT_DELAY */
+	const char *prog;                           /* "ref-echo" */
+	const char *summary;                        /* one line for --help */
+	uint16_t default_port;                      /* the seed's port */
+	unsigned options;                           /* APP_OPT_* it accepts */
+	unsigned modes;                             /* 1u << SERVE_* values --mode accepts */
+	enum serve_mode default_mode;               /* mode without --mode */
+	double default_delay;                       /* seconds, with APP_OPT_DELAY */
 	const struct proto_handler *proto;          /* what it answers */
 	const struct proto_handler *proto_threaded; /* with --mode threaded, if different */
-	int socktype;                  /* SOCK_STREAM or SOCK_DGRAM (--udp switches to DGRAM) */
+	int socktype; /* SOCK_STREAM or SOCK_DGRAM (--udp switches to DGRAM) */
 };
 
 /* What the user asked for. */
@@ -65,7 +65,7 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
  * prints "listening on ADDR" on stdout. Returns 0, or prints
  * "PROG: bind(ADDR): ERROR" on stderr and returns -1. */
 int app_listen(const struct app_spec *spec, const struct app_config *cfg, int type,
-	       struct app_server *srv);
+               struct app_server *srv);
 
 /* Serves connections (stream) or datagrams with proto until stopped,
  * then closes the socket. Returns the exit status: 0 after a stop or

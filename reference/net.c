@@ -54,8 +54,7 @@ static int set_options(int fd, int family, int type)
 			return -errno;
 		return 0;
 	}
-	if (family == AF_INET &&
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+	if (family == AF_INET && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
 		return -errno;
 	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
@@ -64,7 +63,7 @@ static int set_options(int fd, int family, int type)
 }
 
 int net_listen(const struct addr *a, int type, int backlog, struct addr *bound, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);

@@ -24,7 +24,7 @@
  * A stale Unix socket file nobody listens on is replaced. Returns the
  * fd, or -errno with err filled. */
 int net_listen(const struct addr *a, int type, int backlog, struct addr *bound, char *err,
-	       size_t errlen);
+               size_t errlen);
 
 /* Sets O_NONBLOCK on fd. Returns 0 or -errno. */
 int net_set_nonblock(int fd);

@@ -12,7 +12,7 @@
 
 /* Writes prefix + data + suffix (+ LF in line framing) into out. */
 static int compose(const char *prefix, const struct proto_msg *msg, const char *suffix,
-		   uint8_t *out, size_t cap, size_t *out_len)
+                   uint8_t *out, size_t cap, size_t *out_len)
 {
 	size_t plen = strlen(prefix), slen = strlen(suffix);
 	size_t lf = msg->framing == PROTO_FRAMING_LINE ? 1 : 0;
@@ -32,7 +32,7 @@ static int compose(const char *prefix, const struct proto_msg *msg, const char *
 
 /* Writes a fixed greeting, LF-terminated in line framing. */
 static int greet(const char *text, int lf_always, enum proto_framing framing, uint8_t *out,
-		 size_t cap, size_t *out_len)
+                 size_t cap, size_t *out_len)
 {
 	size_t len = strlen(text);
 	size_t lf = (lf_always || framing == PROTO_FRAMING_LINE) ? 1 : 0;
@@ -74,7 +74,7 @@ size_t proto_ctime(const struct tm *tm, char *out, size_t cap)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	unsigned wday = (unsigned)tm->tm_wday % 7, mon = (unsigned)tm->tm_mon % 12;
 	unsigned mday = (unsigned)tm->tm_mday % 100, hour = (unsigned)tm->tm_hour % 100;
 	unsigned min = (unsigned)tm->tm_min % 100, sec = (unsigned)tm->tm_sec % 100;
@@ -85,14 +85,13 @@ size_t proto_ctime(const struct tm *tm, char *out, size_t cap)
 	year = year < 1000 ? 1000 : year > 9999 ? 9999 : year;
 	/* ctime(): "%.3s %.3s%3d %.2d:%.2d:%.2d %d" */
 	n = snprintf(out, cap, "%s %s%3u %02u:%02u:%02u %ld", days[wday], months[mon], mday, hour,
-		     min, sec, year);
+	             min, sec, year);
 	if (n < 0 || cap == 0)
 		return 0;
 	return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
-static int timestamp_message(const struct proto_msg *msg, uint8_t *out, size_t cap,
-			     size_t *out_len)
+static int timestamp_message(const struct proto_msg *msg, uint8_t *out, size_t cap, size_t *out_len)
 {
 	char prefix[PROTO_CTIME_LEN + 8];
 	size_t n;
@@ -114,13 +113,13 @@ static int ok_welcome(enum proto_framing framing, uint8_t *out, size_t cap, size
 {
 	/* The seed sends this greeting with its newline in both framings. */
 	return greet("Welcome to the server. Type something and hit enter", 1, framing, out, cap,
-		     out_len);
+	             out_len);
 }
 
 const struct proto_handler proto_echo = {"echo", 0, NULL, echo_message};
 const struct proto_handler proto_hello = {"hello", 0, hello_welcome, hello_message};
 const struct proto_handler proto_timestamp = {"timestamp", PROTO_NEEDS_TIME, NULL,
-					      timestamp_message};
+                                              timestamp_message};
 const struct proto_handler proto_ok = {"ok", PROTO_ONE_SHOT, NULL, ok_message};
 const struct proto_handler proto_ok_welcome = {"ok-welcome", 0, ok_welcome, ok_message};
 const struct proto_handler proto_silent = {"accept-close", PROTO_SILENT, NULL, echo_message};

@@ -27,9 +27,9 @@ enum proto_action {
 	PROTO_CLOSE = 1, /* send nothing more; end the connection */
 };
 
-#define PROTO_ERR_SPACE   (-1) /* the output buffer is too small */
-#define PROTO_OVERHEAD    64   /* reply = message + at most this many bytes */
-#define PROTO_CTIME_LEN   24   /* "Sat Nov 21 10:00:00 2026" */
+#define PROTO_ERR_SPACE (-1) /* the output buffer is too small */
+#define PROTO_OVERHEAD  64   /* reply = message + at most this many bytes */
+#define PROTO_CTIME_LEN 24   /* "Sat Nov 21 10:00:00 2026" */
 
 /* One message handed to a handler. */
 struct proto_msg {
@@ -66,7 +66,8 @@ extern const struct proto_handler proto_silent;     /* accept-close: nothing at 
 
 /* Formats tm the way C ctime() does, without its trailing newline, into
  * out (at least PROTO_CTIME_LEN + 1 bytes); out-of-range fields are
- * wrapped or clamped (years to 1000..9999) so the result stays 24 bytes. Returns the length written. */
+ * wrapped or clamped (years to 1000..9999) so the result stays 24 bytes. Returns the length
+ * written. */
 size_t proto_ctime(const struct tm *tm, char *out, size_t cap);
 
 #endif

@@ -27,17 +27,17 @@ struct worker;
 
 /* State shared by the accept loop and its threads. */
 struct pool {
-	pthread_mutex_t mu;             /* guards everything below */
-	pthread_cond_t changed;         /* a worker ended */
-	struct worker *live;            /* connections being served */
-	size_t count;                   /* number of live workers */
-	const struct serve_cfg *cfg;    /* what each worker runs */
+	pthread_mutex_t mu;          /* guards everything below */
+	pthread_cond_t changed;      /* a worker ended */
+	struct worker *live;         /* connections being served */
+	size_t count;                /* number of live workers */
+	const struct serve_cfg *cfg; /* what each worker runs */
 };
 
 struct worker {
-	int fd;                      /* the connection */
-	struct pool *pool;           /* owner */
-	struct worker *prev, *next;  /* pool->live list */
+	int fd;                     /* the connection */
+	struct pool *pool;          /* owner */
+	struct worker *prev, *next; /* pool->live list */
 };
 
 static void report(const struct serve_cfg *cfg, const char *call, int e)
@@ -244,8 +244,8 @@ struct dgram_meta {
 	socklen_t from_len;           /* bytes of from */
 	struct {
 		_Alignas(struct cmsghdr) uint8_t buf[128]; /* cmsg headers must be aligned */
-	} ctl;                        /* IP_PKTINFO / IPV6_PKTINFO control data */
-	size_t ctl_len;               /* bytes of ctl to send back with the reply */
+	} ctl;          /* IP_PKTINFO / IPV6_PKTINFO control data */
+	size_t ctl_len; /* bytes of ctl to send back with the reply */
 };
 
 /* Keeps only the destination-address control message, turned around so
@@ -311,7 +311,7 @@ static int send_dgram(int fd, const uint8_t *buf, size_t len, const struct dgram
 
 /* Answers one datagram; failures to answer are reported, not fatal. */
 static void answer_dgram(int fd, const struct serve_cfg *cfg, const uint8_t *msg, size_t len,
-			 uint8_t *out, size_t cap, const struct dgram_meta *m)
+                         uint8_t *out, size_t cap, const struct dgram_meta *m)
 {
 	const struct proto_handler *proto = cfg->session.proto;
 	struct proto_msg pm = {msg, len, PROTO_FRAMING_DATAGRAM, NULL};
@@ -319,8 +319,7 @@ static void answer_dgram(int fd, const struct serve_cfg *cfg, const uint8_t *msg
 	size_t n = 0;
 	int rc;
 
-	if (session_clock(proto, &pm, &tm) < 0 ||
-	    proto->message(&pm, out, cap, &n) != PROTO_REPLY)
+	if (session_clock(proto, &pm, &tm) < 0 || proto->message(&pm, out, cap, &n) != PROTO_REPLY)
 		return;
 	if (m->from_len <= sizeof(sa_family_t)) {
 		report(cfg, "sendmsg(unnamed sender)", EDESTADDRREQ);

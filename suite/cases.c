@@ -75,12 +75,13 @@ static int read_file(const char *path, struct case_set *out, char *err, size_t e
 		goto done;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size &&
-	       ((n = read(fd, buf + got, (size_t)st.st_size - got)) > 0 ||
-		(n < 0 && errno == EINTR)))
+	while (
+	    buf && got < (size_t)st.st_size &&
+	    ((n = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || (n < 0 && errno == EINTR)))
 		got += n > 0 ? (size_t)n : 0;
 	if (!buf || n < 0) {
-		snprintf(err, errlen, "read(%s): %s", path, buf ? strerror(errno) : "out of memory");
+		snprintf(err, errlen, "read(%s): %s", path,
+		         buf ? strerror(errno) : "out of memory");
 		goto done;
 	}
 	rc = add(out, path, buf, got);
@@ -129,7 +130,8 @@ int cases_load(const char *path, struct case_set *out, char *err, size_t errlen)
 		snprintf(err, errlen, "stat(%s): %s", path, strerror(errno));
 		return -1;
 	}
-	rc = S_ISDIR(st.st_mode) ? walk(path, out, 0, err, errlen) : read_file(path, out, err, errlen);
+	rc = S_ISDIR(st.st_mode) ? walk(path, out, 0, err, errlen)
+	                         : read_file(path, out, err, errlen);
 	if (rc == 0 && out->n == 0) {
 		snprintf(err, errlen, "%s: no .case files found", path);
 		rc = -1;

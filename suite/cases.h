@@ -13,9 +13,9 @@
 
 /* One embedded file (generated table). */
 struct embedded_case {
-	const char *path;           /* "echo-threaded/basic/one-message.case" */
-	const unsigned char *data;  /* its bytes */
-	size_t len;                 /* byte count */
+	const char *path;          /* "echo-threaded/basic/one-message.case" */
+	const unsigned char *data; /* its bytes */
+	size_t len;                /* byte count */
 };
 
 extern const struct embedded_case embedded_cases[];

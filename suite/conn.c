@@ -73,7 +73,10 @@ static void read_ended(struct conn *c, ssize_t code)
 		c->read_err = (int)code;
 	uv_read_stop(&c->u.stream);
 	engine_log(c->eng, c->name,
-		   c->eof ? "eof" : c->reset ? "reset by peer" : uv_strerror((int)code), NULL, 0);
+	           c->eof     ? "eof"
+	           : c->reset ? "reset by peer"
+	                      : uv_strerror((int)code),
+	           NULL, 0);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -88,7 +91,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		engine_log(c->eng, c->name, "read", (const uint8_t *)buf->base, (size_t)n);
 		if (rx_append(c, (const uint8_t *)buf->base, (size_t)n) < 0) {
 			engine_fail(c->eng, NULL, VERDICT_ERROR, "out of memory buffering %s",
-				    c->name);
+			            c->name);
 			return;
 		}
 		if (c->rx_len + sizeof(c->eng->scratch) > CONN_RX_LIMIT) {
@@ -103,7 +106,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 }
 
 static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
-		    unsigned flags)
+                    unsigned flags)
 {
 	struct conn *c = u->data;
 	struct dgram *d;
@@ -119,8 +122,9 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct so
 		engine_log(c->eng, c->name, "datagram dropped: queue full", NULL, 0);
 		return;
 	}
-	memcpy(&d->from, from, from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							     : sizeof(struct sockaddr_in));
+	memcpy(&d->from, from,
+	       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                   : sizeof(struct sockaddr_in));
 	memcpy(d->data, buf->base, (size_t)n);
 	d->len = (size_t)n;
 	d->truncated = (flags & UV_UDP_PARTIAL) != 0;
@@ -148,7 +152,7 @@ static void on_connect(uv_connect_t *req, int status)
 	if (status < 0) {
 		engine_log(f->eng, c->name, uv_strerror(status), NULL, 0);
 		engine_fail(f->eng, f->cur, VERDICT_FAIL, "connect %s to %s: %s", c->name, addr,
-			    uv_strerror(status));
+		            uv_strerror(status));
 		return;
 	}
 	c->connected = 1;
@@ -167,8 +171,8 @@ static void on_connect_timeout(uv_timer_t *t)
 
 	addr_format(target_addr(f->eng->env->target), addr, sizeof(addr));
 	engine_fail(f->eng, f->cur, VERDICT_FAIL, "connect %s to %s: no answer within %llu ms",
-		    f->wconn ? f->wconn->name : "?", addr,
-		    (unsigned long long)engine_ms(f->eng, ENGINE_CONNECT_MS));
+	            f->wconn ? f->wconn->name : "?", addr,
+	            (unsigned long long)engine_ms(f->eng, ENGINE_CONNECT_MS));
 }
 
 /* Registers a new connection under the statement's name in fiber f. */
@@ -224,7 +228,7 @@ static enum step udp_open(struct fiber *f, struct conn *c, const struct addr *to
 		rc = uv_udp_recv_start(&c->u.udp, on_alloc, on_recv);
 	if (rc < 0) {
 		engine_fail(f->eng, f->cur, VERDICT_ERROR, "udp socket for %s: %s", c->name,
-			    uv_strerror(rc));
+		            uv_strerror(rc));
 		return STEP_STOP;
 	}
 	c->connected = 1;
@@ -240,10 +244,14 @@ enum step conn_connect(struct fiber *f, const struct plan_stmt *s)
 	int unix_target = addr_family(to) == AF_UNIX, rc;
 	struct conn *c;
 
-	if ((tr == PLAN_TRANSPORT_UNIX) != unix_target || (tr == PLAN_TRANSPORT_UDP && unix_target)) {
+	if ((tr == PLAN_TRANSPORT_UNIX) != unix_target ||
+	    (tr == PLAN_TRANSPORT_UDP && unix_target)) {
 		engine_fail(f->eng, s, VERDICT_ERROR, "connect %s: a %s connection cannot reach %s",
-			    s->conn, tr == PLAN_TRANSPORT_UDP ? "udp" : tr == PLAN_TRANSPORT_UNIX ? "unix" : "tcp",
-			    unix_target ? "a unix socket target" : "an inet target");
+		            s->conn,
+		            tr == PLAN_TRANSPORT_UDP    ? "udp"
+		            : tr == PLAN_TRANSPORT_UNIX ? "unix"
+		                                        : "tcp",
+		            unix_target ? "a unix socket target" : "an inet target");
 		return STEP_STOP;
 	}
 	if (!(c = conn_new(f, s, tr))) {
@@ -253,7 +261,7 @@ enum step conn_connect(struct fiber *f, const struct plan_stmt *s)
 	if (tr == PLAN_TRANSPORT_UDP)
 		return udp_open(f, c, to);
 	rc = tr == PLAN_TRANSPORT_TCP ? uv_tcp_init(f->eng->loop, &c->u.tcp)
-				      : uv_pipe_init(f->eng->loop, &c->u.pipe, 0);
+	                              : uv_pipe_init(f->eng->loop, &c->u.pipe, 0);
 	if (rc == 0) {
 		c->handle_open = 1;
 		f->eng->handles++;
@@ -263,10 +271,11 @@ enum step conn_connect(struct fiber *f, const struct plan_stmt *s)
 		engine_log(f->eng, c->name, "connect", NULL, 0);
 		if (tr == PLAN_TRANSPORT_TCP)
 			rc = uv_tcp_connect(&c->connect_req, &c->u.tcp,
-					    (const struct sockaddr *)&to->ss, on_connect);
+			                    (const struct sockaddr *)&to->ss, on_connect);
 		else
 			uv_pipe_connect(&c->connect_req, &c->u.pipe,
-					((const struct sockaddr_un *)&to->ss)->sun_path, on_connect);
+			                ((const struct sockaddr_un *)&to->ss)->sun_path,
+			                on_connect);
 	}
 	if (rc < 0) {
 		engine_fail(f->eng, s, VERDICT_ERROR, "connect %s: %s", c->name, uv_strerror(rc));
@@ -286,7 +295,7 @@ static struct conn *stream_conn(struct fiber *f, const struct plan_stmt *s, cons
 		return NULL;
 	if (c->transport == PLAN_TRANSPORT_UDP || c->closed) {
 		engine_fail(f->eng, s, VERDICT_ERROR, "%s %s: the connection is %s", what, c->name,
-			    c->closed ? "closed" : "udp (use send)");
+		            c->closed ? "closed" : "udp (use send)");
 		return NULL;
 	}
 	return c;
@@ -395,7 +404,7 @@ static void on_send(uv_udp_send_t *req, int status)
 	write_done(f);
 	if (status < 0) {
 		engine_fail(f->eng, f->cur, VERDICT_FAIL, "send on %s: %s", f->cur->conn,
-			    uv_strerror(status));
+		            uv_strerror(status));
 		return;
 	}
 	fiber_resume(f);
@@ -412,7 +421,7 @@ enum step conn_send(struct fiber *f, const struct plan_stmt *s)
 		return STEP_STOP;
 	if (c->transport != PLAN_TRANSPORT_UDP || c->closed) {
 		engine_fail(f->eng, s, VERDICT_ERROR, "send %s: not an open udp connection",
-			    c->name);
+		            c->name);
 		return STEP_STOP;
 	}
 	if (plan_bytes_render(&s->data, f->index, &f->wbuf, &f->wlen) < 0) {
@@ -426,7 +435,7 @@ enum step conn_send(struct fiber *f, const struct plan_stmt *s)
 	if (rc < 0) {
 		write_done(f);
 		engine_fail(f->eng, s, VERDICT_FAIL, "send on %s (%zu bytes): %s", c->name,
-			    (size_t)b.len, uv_strerror(rc));
+		            (size_t)b.len, uv_strerror(rc));
 		return STEP_STOP;
 	}
 	return STEP_WAIT;
@@ -533,7 +542,7 @@ const char *conn_status_text(const struct conn *c, char *buf, size_t cap)
 	if (c->write_err) {
 		size_t n = strlen(buf);
 		snprintf(buf + n, cap - n, " (our write failed: %s after %zu of %zu bytes)",
-			 uv_strerror(c->write_err), c->write_err_at, c->write_err_of);
+		         uv_strerror(c->write_err), c->write_err_at, c->write_err_of);
 	}
 	return buf;
 }

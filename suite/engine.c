@@ -27,7 +27,7 @@ uint64_t engine_ms(const struct engine *e, uint64_t ms)
 }
 
 void engine_log(struct engine *e, const char *who, const char *event, const uint8_t *data,
-		size_t len)
+                size_t len)
 {
 	wire_log(&e->wire, uv_hrtime(), who, event, data, len);
 }
@@ -62,8 +62,7 @@ static void engine_finish(struct engine *e)
 	target_on_exit(e->env->target, NULL, NULL);
 }
 
-void engine_fail(struct engine *e, const struct plan_stmt *s, enum verdict v, const char *fmt,
-		 ...)
+void engine_fail(struct engine *e, const struct plan_stmt *s, enum verdict v, const char *fmt, ...)
 {
 	char text[2048];
 	va_list ap;
@@ -124,7 +123,7 @@ struct conn *fiber_lookup(struct fiber *f, const struct plan_stmt *s)
 }
 
 static struct fiber *fiber_new(struct engine *e, struct fiber *parent,
-			       const struct plan_stmt *stmts, size_t n, long index)
+                               const struct plan_stmt *stmts, size_t n, long index)
 {
 	struct fiber *f = calloc(1, sizeof(*f));
 
@@ -184,10 +183,10 @@ static void on_block_timeout(uv_timer_t *t)
 	struct fiber *f = t->data;
 
 	engine_fail(f->eng, f->cur, VERDICT_FAIL,
-		    "parallel %ld: %ld of %ld instances not done within %llu ms "
-		    "(are clients served one at a time?)",
-		    f->cur->count, f->blk_live, f->cur->count,
-		    (unsigned long long)engine_ms(f->eng, f->cur->ms));
+	            "parallel %ld: %ld of %ld instances not done within %llu ms "
+	            "(are clients served one at a time?)",
+	            f->cur->count, f->blk_live, f->cur->count,
+	            (unsigned long long)engine_ms(f->eng, f->cur->ms));
 }
 
 static enum step step_block(struct fiber *f, const struct plan_stmt *s)
@@ -234,11 +233,11 @@ static void on_target_exit(struct target *t, int status, void *arg)
 	engine_log(e, "target", "exited unexpectedly", NULL, 0);
 	if (signo)
 		engine_fail(e, e->root->pc < e->root->n ? &e->root->stmts[e->root->pc] : NULL,
-			    VERDICT_FAIL, "the target died of signal %d (%s) during the case", signo,
-			    strsignal(signo));
+		            VERDICT_FAIL, "the target died of signal %d (%s) during the case",
+		            signo, strsignal(signo));
 	else
 		engine_fail(e, e->root->pc < e->root->n ? &e->root->stmts[e->root->pc] : NULL,
-			    VERDICT_FAIL, "the target exited with status %d during the case", code);
+		            VERDICT_FAIL, "the target exited with status %d during the case", code);
 }
 
 static void watch_exit(struct engine *e)
@@ -262,11 +261,11 @@ static void on_restarted(struct target *t, int status, void *arg)
 	e->exit_expected = 0;
 	if (status < 0) {
 		engine_fail(e, f->cur, VERDICT_FAIL,
-			    "restart on the same address: the new instance %s%s%.*s",
-			    status == -ETIMEDOUT ? "did not become ready in time"
-			    : status == -ECHILD  ? "exited before it was ready"
-						 : strerror(-status),
-			    n ? "; its stderr: " : "", (int)(n > 300 ? 300 : n), err);
+		            "restart on the same address: the new instance %s%s%.*s",
+		            status == -ETIMEDOUT ? "did not become ready in time"
+		            : status == -ECHILD  ? "exited before it was ready"
+		                                 : strerror(-status),
+		            n ? "; its stderr: " : "", (int)(n > 300 ? 300 : n), err);
 		return;
 	}
 	engine_log(e, "target", "restarted", NULL, 0);
@@ -287,17 +286,17 @@ static void on_exit_expected(struct target *t, int status, void *arg)
 	e->exit_waiter = NULL;
 	target_exit_info(t, &code, &signo);
 	engine_log(e, "target", "exited", NULL, 0);
-	if (want == PLAN_EXIT_NONZERO ? (signo == 0 && code == 0)
-				      : (signo != 0 || code != want)) {
+	if (want == PLAN_EXIT_NONZERO ? (signo == 0 && code == 0) : (signo != 0 || code != want)) {
 		if (signo)
-			engine_fail(e, f->cur, VERDICT_FAIL,
-				    "expected the target to exit with %s, it died of signal %d (%s)",
-				    want == PLAN_EXIT_NONZERO ? "a non-zero status" : "status 0",
-				    signo, strsignal(signo));
+			engine_fail(
+			    e, f->cur, VERDICT_FAIL,
+			    "expected the target to exit with %s, it died of signal %d (%s)",
+			    want == PLAN_EXIT_NONZERO ? "a non-zero status" : "status 0", signo,
+			    strsignal(signo));
 		else
 			engine_fail(e, f->cur, VERDICT_FAIL,
-				    "expected the target to exit with status %s, it exited with %d",
-				    want == PLAN_EXIT_NONZERO ? "non-zero" : "0", code);
+			            "expected the target to exit with status %s, it exited with %d",
+			            want == PLAN_EXIT_NONZERO ? "non-zero" : "0", code);
 		return;
 	}
 	fiber_resume(f);
@@ -308,7 +307,7 @@ static void on_exit_timeout(uv_timer_t *t)
 	struct fiber *f = t->data;
 
 	engine_fail(f->eng, f->cur, VERDICT_FAIL, "the target was still running %llu ms later",
-		    (unsigned long long)engine_ms(f->eng, f->cur->ms));
+	            (unsigned long long)engine_ms(f->eng, f->cur->ms));
 }
 
 static void on_second(struct target *t, int status, void *arg)
@@ -324,8 +323,8 @@ static void on_second(struct target *t, int status, void *arg)
 		return;
 	}
 	engine_fail(f->eng, f->cur, VERDICT_FAIL,
-		    "a second instance on the same address should have failed, but: %s",
-		    target_second_report(t));
+	            "a second instance on the same address should have failed, but: %s",
+	            target_second_report(t));
 }
 
 static int find_snapshot(struct engine *e, const char *name)
@@ -354,7 +353,7 @@ static int count_ok(struct fiber *f)
 
 	if (rc < 0) {
 		engine_fail(f->eng, s, VERDICT_FAIL, "reading the target's %s from /proc: %s",
-			    resource_names[s->resource], strerror(-rc));
+		            resource_names[s->resource], strerror(-rc));
 		return -1;
 	}
 	f->count_seen = pick(&now, s->resource);
@@ -377,11 +376,11 @@ static void poll_count(uv_timer_t *t)
 	if (waited >= engine_ms(f->eng, s->ms)) {
 		int i = find_snapshot(f->eng, s->snapshot);
 		engine_fail(f->eng, s, VERDICT_FAIL,
-			    "the target has %ld %s, expected at most %ld (snapshot %s) + %ld "
-			    "within %llu ms: a leak?",
-			    f->count_seen, resource_names[s->resource],
-			    pick(&f->eng->snaps[i].counts, s->resource), s->snapshot, s->slack,
-			    (unsigned long long)engine_ms(f->eng, s->ms));
+		            "the target has %ld %s, expected at most %ld (snapshot %s) + %ld "
+		            "within %llu ms: a leak?",
+		            f->count_seen, resource_names[s->resource],
+		            pick(&f->eng->snaps[i].counts, s->resource), s->snapshot, s->slack,
+		            (unsigned long long)engine_ms(f->eng, s->ms));
 		return;
 	}
 	fiber_wait_timer(f, 20, poll_count);
@@ -403,8 +402,9 @@ static enum step step_target(struct fiber *f, const struct plan_stmt *s)
 		engine_log(e, "target", strsignal(s->signo), NULL, 0);
 		rc = target_signal(t, s->signo);
 		return rc < 0 ? (engine_fail(e, s, VERDICT_FAIL, "signal %d: %s", s->signo,
-					     strerror(-rc)), STEP_STOP)
-			      : STEP_NEXT;
+		                             strerror(-rc)),
+		                 STEP_STOP)
+		              : STEP_NEXT;
 	case PLAN_EXPECT_EXIT:
 		e->exit_expected = 1;
 		e->exit_waiter = f;
@@ -426,14 +426,14 @@ static enum step step_target(struct fiber *f, const struct plan_stmt *s)
 		rc = target_counts(t, &e->snaps[i].counts);
 		if (rc < 0)
 			return engine_fail(e, s, VERDICT_FAIL, "snapshot: reading /proc: %s",
-					   strerror(-rc)),
+			                   strerror(-rc)),
 			       STEP_STOP;
 		return STEP_NEXT;
 	}
 	case PLAN_EXPECT_COUNT:
 		if (find_snapshot(e, s->snapshot) < 0)
 			return engine_fail(e, s, VERDICT_ERROR, "no snapshot named %s",
-					   s->snapshot),
+			                   s->snapshot),
 			       STEP_STOP;
 		rc = count_ok(f);
 		if (rc != 0)
@@ -510,8 +510,8 @@ static void fiber_complete(struct fiber *f)
 	for (struct conn *c = e->conns; c; c = c->next)
 		if (c->write_err && !c->write_err_explained) {
 			engine_fail(e, c->write_err_stmt, VERDICT_FAIL,
-				    "write on %s failed: %s after %zu of %zu bytes", c->name,
-				    uv_strerror(c->write_err), c->write_err_at, c->write_err_of);
+			            "write on %s failed: %s after %zu of %zu bytes", c->name,
+			            uv_strerror(c->write_err), c->write_err_at, c->write_err_of);
 			return;
 		}
 	engine_finish(e);
@@ -564,7 +564,7 @@ static void on_case_timeout(uv_timer_t *t)
 	const struct plan_stmt *s = e->root->pc < e->root->n ? &e->root->stmts[e->root->pc] : NULL;
 
 	engine_fail(e, s, VERDICT_FAIL, "the case did not finish within its timeout of %llu ms",
-		    (unsigned long long)engine_ms(e, e->plan->timeout_ms));
+	            (unsigned long long)engine_ms(e, e->plan->timeout_ms));
 }
 
 static void engine_free(struct engine *e)
@@ -599,9 +599,10 @@ static void note_target_death(struct engine *e)
 	    !target_exit_info(e->env->target, &code, &signo) || !e->message)
 		return;
 	if (signo && asprintf(&more, "%s (the target died of signal %d, %s)", e->message, signo,
-			      strsignal(signo)) < 0)
+	                      strsignal(signo)) < 0)
 		return;
-	if (!signo && asprintf(&more, "%s (the target exited with status %d)", e->message, code) < 0)
+	if (!signo &&
+	    asprintf(&more, "%s (the target exited with status %d)", e->message, code) < 0)
 		return;
 	free(e->message);
 	e->message = more;

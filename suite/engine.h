@@ -26,11 +26,11 @@ struct engine_env {
 };
 
 struct engine_result {
-	enum verdict verdict;  /* PASS, FAIL or ERROR */
-	char *message;         /* "FILE:LINE: ..." or "" (owned) */
-	unsigned line;         /* failing statement's line, 0 if none */
-	uint64_t duration_ms;  /* wall time of the case */
-	char *timeline;        /* wire log (owned) */
+	enum verdict verdict; /* PASS, FAIL or ERROR */
+	char *message;        /* "FILE:LINE: ..." or "" (owned) */
+	unsigned line;        /* failing statement's line, 0 if none */
+	uint64_t duration_ms; /* wall time of the case */
+	char *timeline;       /* wire log (owned) */
 };
 
 /* Runs p to its end, a failure or its timeout, closes every connection

@@ -22,11 +22,21 @@ static void put(char *out, size_t cap, size_t *pos, const char *text)
 static void escape_byte(uint8_t c, char buf[8])
 {
 	switch (c) {
-	case '\n': strcpy(buf, "\\n"); break;
-	case '\r': strcpy(buf, "\\r"); break;
-	case '\t': strcpy(buf, "\\t"); break;
-	case '\\': strcpy(buf, "\\\\"); break;
-	case '"': strcpy(buf, "\\\""); break;
+	case '\n':
+		strcpy(buf, "\\n");
+		break;
+	case '\r':
+		strcpy(buf, "\\r");
+		break;
+	case '\t':
+		strcpy(buf, "\\t");
+		break;
+	case '\\':
+		strcpy(buf, "\\\\");
+		break;
+	case '"':
+		strcpy(buf, "\\\"");
+		break;
 	default:
 		if (c >= 0x20 && c < 0x7f) {
 			buf[0] = (char)c;
@@ -69,7 +79,7 @@ int escape_is_binary(const uint8_t *data, size_t len)
 }
 
 char *escape_hexdump(const uint8_t *data, size_t len, size_t show, const char *indent, char *out,
-		     size_t cap)
+                     size_t cap)
 {
 	char line[128], *p;
 	size_t pos = 0, n = len < show ? len : show;

@@ -22,6 +22,6 @@ int escape_is_binary(const uint8_t *data, size_t len);
  * ASCII), each line prefixed by `indent`, into out (cap bytes, always
  * NUL-terminated). Returns out. */
 char *escape_hexdump(const uint8_t *data, size_t len, size_t show, const char *indent, char *out,
-		     size_t cap);
+                     size_t cap);
 
 #endif

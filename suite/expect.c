@@ -17,8 +17,8 @@
 #include "engine_int.h"
 #include "escape.h"
 
-#define SHOW 64          /* bytes quoted in a message */
-#define DUMP 96          /* bytes hex-dumped in a message */
+#define SHOW          64 /* bytes quoted in a message */
+#define DUMP          96 /* bytes hex-dumped in a message */
 #define STAMP_SLACK_S 2  /* PROTOCOLS.md: within 2 s of the truth */
 
 enum eval {
@@ -49,7 +49,7 @@ static size_t diff_at(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
 /* Quotes up to SHOW bytes of data from around offset `at`: "h\x00i"...
  * (N bytes, from byte K), and adds a hex dump to *dump when binary. */
 static void describe(const uint8_t *data, size_t len, size_t at, const char *label, char *out,
-		     size_t cap, char *dump, size_t dumpcap)
+                     size_t cap, char *dump, size_t dumpcap)
 {
 	char q[SHOW * 4 + 8], from[48] = "";
 	size_t start = at > 16 ? at - 16 : 0, n = len - start < SHOW ? len - start : SHOW;
@@ -63,13 +63,15 @@ static void describe(const uint8_t *data, size_t len, size_t at, const char *lab
 	if (start > 0)
 		snprintf(from, sizeof(from), ", from byte %zu", start);
 	if (start > 0 || n < len - start)
-		snprintf(out, cap, "%s%s (%zu bytes%s)", q, n < len - start ? "..." : "", len, from);
+		snprintf(out, cap, "%s%s (%zu bytes%s)", q, n < len - start ? "..." : "", len,
+		         from);
 	else
 		snprintf(out, cap, "%s", q);
 	if (escape_is_binary(data, len) && used + 64 < dumpcap) {
 		snprintf(dump + used, dumpcap - used, "\n    %s\n", label);
 		used = strlen(dump);
-		escape_hexdump(data + row, len - row, DUMP, "        ", dump + used, dumpcap - used);
+		escape_hexdump(data + row, len - row, DUMP, "        ", dump + used,
+		               dumpcap - used);
 	}
 }
 
@@ -81,33 +83,44 @@ static enum eval fail(struct fiber *f, const char *why)
 	const struct plan_stmt *s = f->cur;
 	char want[SHOW * 4 + 160], got[SHOW * 4 + 96], end[256], d[32], dump[2048] = "";
 	size_t at = f->want ? diff_at(c->rx, c->rx_len, f->want, f->want_len) : 0;
-	const char *verb = s->op == PLAN_EXPECT_NOTHING || s->op == PLAN_EXPECT_NO_DATAGRAM ? "for"
-											     : "within";
+	const char *verb =
+	    s->op == PLAN_EXPECT_NOTHING || s->op == PLAN_EXPECT_NO_DATAGRAM ? "for" : "within";
 
 	switch (s->op) {
 	case PLAN_EXPECT_REGEX:
 		snprintf(want, sizeof(want), "a match for /%.*s%s/",
-			 (int)(f->want_len > SHOW ? SHOW : f->want_len), f->want,
-			 f->want_len > SHOW ? "..." : "");
+		         (int)(f->want_len > SHOW ? SHOW : f->want_len), f->want,
+		         f->want_len > SHOW ? "..." : "");
 		break;
 	case PLAN_EXPECT_TIMESTAMP:
-		describe(f->want, f->want_len, 0, "expected after the time:", got, sizeof(got), dump,
-			 sizeof(dump));
+		describe(f->want, f->want_len, 0, "expected after the time:", got, sizeof(got),
+		         dump, sizeof(dump));
 		snprintf(want, sizeof(want), "\"[CTIME] \" then %s", got);
 		break;
-	case PLAN_EXPECT_NOTHING: snprintf(want, sizeof(want), "nothing"); break;
-	case PLAN_EXPECT_EOF: snprintf(want, sizeof(want), "EOF"); break;
-	case PLAN_EXPECT_RESET: snprintf(want, sizeof(want), "a reset"); break;
-	case PLAN_EXPECT_CLOSED: snprintf(want, sizeof(want), "EOF or a reset"); break;
-	case PLAN_EXPECT_NO_DATAGRAM: snprintf(want, sizeof(want), "no datagram"); break;
+	case PLAN_EXPECT_NOTHING:
+		snprintf(want, sizeof(want), "nothing");
+		break;
+	case PLAN_EXPECT_EOF:
+		snprintf(want, sizeof(want), "EOF");
+		break;
+	case PLAN_EXPECT_RESET:
+		snprintf(want, sizeof(want), "a reset");
+		break;
+	case PLAN_EXPECT_CLOSED:
+		snprintf(want, sizeof(want), "EOF or a reset");
+		break;
+	case PLAN_EXPECT_NO_DATAGRAM:
+		snprintf(want, sizeof(want), "no datagram");
+		break;
 	default:
-		describe(f->want, f->want_len, at, "expected:", want, sizeof(want), dump, sizeof(dump));
+		describe(f->want, f->want_len, at, "expected:", want, sizeof(want), dump,
+		         sizeof(dump));
 	}
 	describe(c->rx, c->rx_len, at, "received:", got, sizeof(got), dump, sizeof(dump));
 	conn_status_text(c, end, sizeof(end));
 	engine_fail(f->eng, s, VERDICT_FAIL, "connection %s: expected %s %s %s, got %s%s%s%s%s%s",
-		    c->name, want, verb, dur(engine_ms(f->eng, s->ms), d, sizeof(d)), got, end,
-		    why ? " (" : "", why ? why : "", why ? ")" : "", dump);
+	            c->name, want, verb, dur(engine_ms(f->eng, s->ms), d, sizeof(d)), got, end,
+	            why ? " (" : "", why ? why : "", why ? ")" : "", dump);
 	return EV_FAILED;
 }
 
@@ -133,7 +146,7 @@ static enum eval eval_bytes(struct fiber *f)
 		r = match_regex(f->re, c->rx, c->rx_len, ended(c), &used);
 	else if (f->cur->op == PLAN_EXPECT_TIMESTAMP)
 		r = match_timestamp(c->rx, c->rx_len, f->want, f->want_len, time(NULL),
-				    STAMP_SLACK_S, &used, why, sizeof(why));
+		                    STAMP_SLACK_S, &used, why, sizeof(why));
 	else
 		r = match_bytes(c->rx, c->rx_len, f->want, f->want_len, &used);
 	if (r == MATCH_OK)
@@ -144,7 +157,7 @@ static enum eval eval_bytes(struct fiber *f)
 		if (f->cur->op == PLAN_EXPECT_REGEX)
 			return fail(f, "no match");
 		snprintf(why, sizeof(why), "differs at byte %zu",
-			 diff_at(c->rx, c->rx_len, f->want, f->want_len));
+		         diff_at(c->rx, c->rx_len, f->want, f->want_len));
 		return fail(f, why);
 	}
 	return ended(c) ? fail(f, NULL) : EV_PENDING;
@@ -208,12 +221,12 @@ static enum eval eval_datagram(struct fiber *f)
 		return fail(f, NULL);
 	if (c->rx_len != f->want_len || (c->rx_len && memcmp(c->rx, f->want, c->rx_len) != 0)) {
 		snprintf(why, sizeof(why), "a datagram of %zu bytes, expected %zu", c->rx_len,
-			 f->want_len);
+		         f->want_len);
 		return fail(f, why);
 	}
 	if (!from_ok) {
 		snprintf(why, sizeof(why), "it came from %s, not from %s where it was sent", from,
-			 want);
+		         want);
 		return fail(f, why);
 	}
 	c->rx_len = 0;
@@ -310,7 +323,7 @@ enum step expect_start(struct fiber *f, const struct plan_stmt *s)
 	}
 	if (dgram != (c->transport == PLAN_TRANSPORT_UDP)) {
 		engine_fail(f->eng, s, VERDICT_ERROR, "connection %s is %s: use %s", c->name,
-			    dgram ? "a stream" : "udp", dgram ? "expect DATA" : "expect datagram");
+		            dgram ? "a stream" : "udp", dgram ? "expect DATA" : "expect datagram");
 		return STEP_STOP;
 	}
 	if (prepare(f, s) < 0)

@@ -96,9 +96,10 @@ static int parse_number(const char *opt, const char *arg, double *d, unsigned lo
 	else
 		*u = strtoull(arg, &end, 10);
 	if (errno || end == arg || *end || (d && !(*d > 0 && *d <= 1000)) || arg[0] == '-')
-		return usage_error(d ? "%s: expected a number from 0 to 1000" : "%s: expected a "
-										"non-negative integer",
-				   opt);
+		return usage_error(d ? "%s: expected a number from 0 to 1000"
+		                     : "%s: expected a "
+		                       "non-negative integer",
+		                   opt);
 	return -1;
 }
 
@@ -108,44 +109,77 @@ static int run_option(struct run_args *a, int opt, const char *arg)
 	unsigned long long seed;
 
 	switch (opt) {
-	case 'P': return push(a->profiles, &a->nprofiles, arg, "--profile");
-	case 'c': return push(a->paths, &a->npaths, arg, "--cases");
-	case 'a': a->all = 1; return -1;
-	case 't': a->target = arg; return -1;
-	case 'C': a->connect = arg; return -1;
-	case 'F': a->framing = arg; return -1;
-	case 'k': return push(a->only, &a->nonly, arg, "--case");
-	case 'x': return push(a->exclude, &a->nexclude, arg, "--exclude");
-	case 'o': a->output = arg; return -1;
-	case 'v': a->o.verbose = 1; return -1;
-	case '6': a->o.family = AF_INET6; return -1;
-	case 'U': a->o.family = AF_UNIX; return -1;
+	case 'P':
+		return push(a->profiles, &a->nprofiles, arg, "--profile");
+	case 'c':
+		return push(a->paths, &a->npaths, arg, "--cases");
+	case 'a':
+		a->all = 1;
+		return -1;
+	case 't':
+		a->target = arg;
+		return -1;
+	case 'C':
+		a->connect = arg;
+		return -1;
+	case 'F':
+		a->framing = arg;
+		return -1;
+	case 'k':
+		return push(a->only, &a->nonly, arg, "--case");
+	case 'x':
+		return push(a->exclude, &a->nexclude, arg, "--exclude");
+	case 'o':
+		a->output = arg;
+		return -1;
+	case 'v':
+		a->o.verbose = 1;
+		return -1;
+	case '6':
+		a->o.family = AF_INET6;
+		return -1;
+	case 'U':
+		a->o.family = AF_UNIX;
+		return -1;
 	case 'f':
 		return report_format_parse(arg, &a->format) == 0
-			       ? -1
-			       : usage_error("--format: expected text, json, junit or tap, got \"%s\"", arg);
-	case 's': return parse_number("--timeout-scale", arg, &a->o.timeout_scale, NULL);
+		           ? -1
+		           : usage_error("--format: expected text, json, junit or tap, got \"%s\"",
+		                         arg);
+	case 's':
+		return parse_number("--timeout-scale", arg, &a->o.timeout_scale, NULL);
 	case 'S':
 		if (parse_number("--seed", arg, NULL, &seed) >= 0)
 			return 2;
 		a->o.seed = seed;
 		return -1;
-	case 'h': fputs(usage_text, stdout); return 0;
-	default: fprintf(stderr, "Try 'sockspec --help'.\n"); return 2;
+	case 'h':
+		fputs(usage_text, stdout);
+		return 0;
+	default:
+		fprintf(stderr, "Try 'sockspec --help'.\n");
+		return 2;
 	}
 }
 
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
-	static const struct option opts[] = {
-	    {"profile", required_argument, NULL, 'P'}, {"cases", required_argument, NULL, 'c'},
-	    {"all", no_argument, NULL, 'a'},           {"target", required_argument, NULL, 't'},
-	    {"connect", required_argument, NULL, 'C'}, {"framing", required_argument, NULL, 'F'},
-	    {"case", required_argument, NULL, 'k'},    {"exclude", required_argument, NULL, 'x'},
-	    {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
-	    {"timeout-scale", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
-	    {"ipv6", no_argument, NULL, '6'},          {"unix", no_argument, NULL, 'U'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"profile", required_argument, NULL, 'P'},
+	                                     {"cases", required_argument, NULL, 'c'},
+	                                     {"all", no_argument, NULL, 'a'},
+	                                     {"target", required_argument, NULL, 't'},
+	                                     {"connect", required_argument, NULL, 'C'},
+	                                     {"framing", required_argument, NULL, 'F'},
+	                                     {"case", required_argument, NULL, 'k'},
+	                                     {"exclude", required_argument, NULL, 'x'},
+	                                     {"format", required_argument, NULL, 'f'},
+	                                     {"output", required_argument, NULL, 'o'},
+	                                     {"timeout-scale", required_argument, NULL, 's'},
+	                                     {"seed", required_argument, NULL, 'S'},
+	                                     {"ipv6", no_argument, NULL, '6'},
+	                                     {"unix", no_argument, NULL, 'U'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	int opt, rc;
 
 	a->framing = "line";
@@ -162,15 +196,17 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	if (a->target && a->connect)
 		return usage_error("%s", "give --target or --connect, not both");
 	if (!a->nprofiles && !a->npaths && !a->all)
-		return usage_error("%s", "nothing to run: give --profile NAME, --cases PATH or --all");
+		return usage_error("%s",
+		                   "nothing to run: give --profile NAME, --cases PATH or --all");
 	if (a->all && (a->target || a->connect))
-		return usage_error("%s", "--all runs each profile against its own reference server; "
-					 "drop --target/--connect");
+		return usage_error("%s",
+		                   "--all runs each profile against its own reference server; "
+		                   "drop --target/--connect");
 	if (a->npaths && !a->target && !a->connect)
 		return usage_error("%s", "--cases needs --target or --connect (which server?)");
 	if (a->connect && a->o.family != AF_INET)
 		return usage_error("%s", "--ipv6/--unix apply to launched targets; --connect names "
-					 "its own address");
+		                         "its own address");
 	return -1;
 }
 
@@ -226,13 +262,14 @@ static void print_progress(const char *text, void *arg)
 
 /* One run: a profile (cases embedded) or a --cases path. */
 static int run_one(struct report *r, struct run_args *a, const struct profile *prof,
-		   const char *path)
+                   const char *path)
 {
 	struct case_set set;
 	char err[1024], *bin = bin_dir(), *cmd = NULL, *tmp;
 	int rc;
 
-	if (prof ? cases_embedded(prof->name, &set) < 0 : cases_load(path, &set, err, sizeof(err)) < 0) {
+	if (prof ? cases_embedded(prof->name, &set) < 0
+	         : cases_load(path, &set, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sockspec: %s\n", prof ? "out of memory" : err);
 		free(bin);
 		return 2;
@@ -250,7 +287,8 @@ static int run_one(struct report *r, struct run_args *a, const struct profile *p
 	a->o.command = cmd;
 	rc = (!a->connect && !cmd) ? RUN_FAILED : run_cases(r, &set, &a->o, err, sizeof(err));
 	if (rc != RUN_OK)
-		fprintf(stderr, "sockspec: %s\n", rc == RUN_FAILED && !cmd && !a->connect ? "out of memory" : err);
+		fprintf(stderr, "sockspec: %s\n",
+		        rc == RUN_FAILED && !cmd && !a->connect ? "out of memory" : err);
 	cases_free(&set);
 	free(cmd);
 	free(bin);
@@ -268,7 +306,8 @@ static int emit_text(const char *text, const char *path)
 		return 1;
 	}
 	if (fwrite(text, 1, len, out) != len || (path ? fclose(out) : fflush(out)) != 0) {
-		fprintf(stderr, "sockspec: write(%s): %s\n", path ? path : "stdout", strerror(errno));
+		fprintf(stderr, "sockspec: write(%s): %s\n", path ? path : "stdout",
+		        strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -318,7 +357,8 @@ static int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < a.nprofiles; i++)
 		if (!profile_find(a.profiles[i])) {
 			report_free(r);
-			return usage_error("unknown profile \"%s\" (see `sockspec list`)", a.profiles[i]);
+			return usage_error("unknown profile \"%s\" (see `sockspec list`)",
+			                   a.profiles[i]);
 		}
 	a.o.only = a.only;
 	a.o.exclude = a.exclude;
@@ -371,8 +411,8 @@ static int cmd_list(int argc, char **argv)
 			printf("%-15s %3zu cases  %s\n", all[i].name, set.n, all[i].summary);
 		for (size_t k = 0; only && k < set.n; k++) {
 			struct plan *p = NULL;
-			if (parse_case(set.files[k].name, set.files[k].data, set.files[k].len, &p, err,
-				       sizeof(err)) < 0)
+			if (parse_case(set.files[k].name, set.files[k].data, set.files[k].len, &p,
+			               err, sizeof(err)) < 0)
 				printf("%-44s (does not parse: %s)\n", set.files[k].name, err);
 			else
 				printf("%-44s %s\n", p->id, p->description);
@@ -399,12 +439,13 @@ static int cmd_check(int argc, char **argv)
 		}
 		for (size_t k = 0; k < set.n; k++) {
 			struct plan *p = NULL;
-			if (parse_case(set.files[k].name, set.files[k].data, set.files[k].len, &p, err,
-				       sizeof(err)) < 0) {
+			if (parse_case(set.files[k].name, set.files[k].data, set.files[k].len, &p,
+			               err, sizeof(err)) < 0) {
 				fprintf(stderr, "%s\n", err);
 				bad = 1;
 			} else {
-				printf("%s: ok: %s (%zu steps)\n", set.files[k].name, p->id, p->nstmts);
+				printf("%s: ok: %s (%zu steps)\n", set.files[k].name, p->id,
+				       p->nstmts);
 			}
 			plan_free(p);
 		}
@@ -421,7 +462,8 @@ static void raise_nofile(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			fprintf(stderr, "sockspec: setrlimit(RLIMIT_NOFILE): %s\n", strerror(errno));
+			fprintf(stderr, "sockspec: setrlimit(RLIMIT_NOFILE): %s\n",
+			        strerror(errno));
 	}
 }
 

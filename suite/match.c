@@ -13,12 +13,12 @@
 #include <string.h>
 
 struct match_regex {
-	pcre2_code *code;        /* compiled pattern */
-	pcre2_match_data *data;  /* ovector for matches */
+	pcre2_code *code;       /* compiled pattern */
+	pcre2_match_data *data; /* ovector for matches */
 };
 
 enum match_result match_bytes(const uint8_t *got, size_t got_len, const uint8_t *want,
-			      size_t want_len, size_t *consumed)
+                              size_t want_len, size_t *consumed)
 {
 	size_t n = got_len < want_len ? got_len : want_len;
 
@@ -31,7 +31,7 @@ enum match_result match_bytes(const uint8_t *got, size_t got_len, const uint8_t 
 }
 
 int match_regex_compile(const uint8_t *pattern, size_t len, struct match_regex **out, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	struct match_regex *re = calloc(1, sizeof(*re));
 	PCRE2_UCHAR msg[256];
@@ -70,11 +70,11 @@ void match_regex_free(struct match_regex *re)
 }
 
 enum match_result match_regex(const struct match_regex *re, const uint8_t *got, size_t got_len,
-			      int eof, size_t *consumed)
+                              int eof, size_t *consumed)
 {
 	uint32_t opts = PCRE2_ANCHORED | (eof ? 0 : PCRE2_PARTIAL_SOFT);
 	int rc = pcre2_match(re->code, (PCRE2_SPTR)(got ? got : (const uint8_t *)""), got_len, 0,
-			     opts, re->data, NULL);
+	                     opts, re->data, NULL);
 	PCRE2_SIZE *ov;
 
 	/* PCRE2 never reports a partial match on an empty subject: with no
@@ -118,7 +118,7 @@ int match_parse_ctime(const uint8_t *t, time_t *out)
 {
 	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 	int wday = lookup(t, days, 7), mon = lookup(t + 4, months, 12);
 
@@ -142,8 +142,8 @@ int match_parse_ctime(const uint8_t *t, time_t *out)
 }
 
 enum match_result match_timestamp(const uint8_t *got, size_t got_len, const uint8_t *want,
-				  size_t want_len, time_t now, int tolerance_s, size_t *consumed,
-				  char *why, size_t whylen)
+                                  size_t want_len, time_t now, int tolerance_s, size_t *consumed,
+                                  char *why, size_t whylen)
 {
 	size_t head = got_len < MATCH_STAMP_LEN ? got_len : MATCH_STAMP_LEN, rest = 0;
 	time_t stamp;
@@ -158,12 +158,13 @@ enum match_result match_timestamp(const uint8_t *got, size_t got_len, const uint
 	if (got_len < MATCH_STAMP_LEN)
 		return MATCH_NEED_MORE;
 	if (match_parse_ctime(got + 1, &stamp) < 0) {
-		snprintf(why, whylen, "the time is not in ctime() format (\"Sat Nov 21 10:00:00 2026\")");
+		snprintf(why, whylen,
+		         "the time is not in ctime() format (\"Sat Nov 21 10:00:00 2026\")");
 		return MATCH_MISMATCH;
 	}
 	if (stamp < now - tolerance_s || stamp > now + tolerance_s) {
 		snprintf(why, whylen, "the time is %+lld s off the runner's clock (allowed: %d s)",
-			 (long long)(stamp - now), tolerance_s);
+		         (long long)(stamp - now), tolerance_s);
 		return MATCH_MISMATCH;
 	}
 	r = match_bytes(got + MATCH_STAMP_LEN, got_len - MATCH_STAMP_LEN, want, want_len, &rest);

@@ -20,6 +20,6 @@
  * (free with plan_free()). On error returns -1 and fills err with
  * "NAME:LINE:COL: message"; *out is left NULL. */
 int parse_case(const char *name, const uint8_t *buf, size_t len, struct plan **out, char *err,
-	       size_t errlen);
+               size_t errlen);
 
 #endif

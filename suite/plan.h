@@ -129,7 +129,7 @@ struct plan_stmt {
 	char conn[PLAN_NAME_MAX];      /* connection name ("" when none) */
 	enum plan_transport transport; /* CONNECT */
 	struct plan_bytes data;        /* WRITE, SEND, EXPECT_BYTES/LINE/TIMESTAMP/DATAGRAM;
-					  EXPECT_REGEX: the pattern */
+	                                  EXPECT_REGEX: the pattern */
 	struct plan_split split;       /* WRITE */
 	uint64_t gap_ms;               /* WRITE: pause between pieces */
 	uint64_t ms;                   /* within / for / sleep duration; PARALLEL: 0 = no limit */

@@ -25,29 +25,29 @@ enum report_format {
 };
 
 struct report_case {
-	char *id;           /* "partial-recv/one-byte-writes" */
-	char *family;       /* "partial-recv" */
-	char *description;  /* one line from the case header */
+	char *id;          /* "partial-recv/one-byte-writes" */
+	char *family;      /* "partial-recv" */
+	char *description; /* one line from the case header */
 	enum verdict verdict;
 	uint64_t duration_ms;
-	char *message;      /* why it failed / was skipped / errored; "" on pass */
-	char *file;         /* case file name, e.g. "echo-threaded/partial-recv/one-byte-writes.case" */
-	unsigned line;      /* line of the failing statement; 0 when none */
-	char *timeline;     /* wire log of the exchange; "" when not kept */
-	char *output;       /* target stdout/stderr excerpt for a failure; "" when none */
+	char *message;  /* why it failed / was skipped / errored; "" on pass */
+	char *file;     /* case file name, e.g. "echo-threaded/partial-recv/one-byte-writes.case" */
+	unsigned line;  /* line of the failing statement; 0 when none */
+	char *timeline; /* wire log of the exchange; "" when not kept */
+	char *output;   /* target stdout/stderr excerpt for a failure; "" when none */
 };
 
 struct report_run {
-	char *profile;  /* "echo-threaded" */
-	char *target;   /* command line or "connect ADDR" */
-	char *framing;  /* "line" or "chunk" */
+	char *profile;             /* "echo-threaded" */
+	char *target;              /* command line or "connect ADDR" */
+	char *framing;             /* "line" or "chunk" */
 	struct report_case *cases; /* owned array */
 	size_t ncases, cap;
 };
 
 struct report {
-	char *version; /* sockspec version */
-	struct report_run *runs;   /* owned array */
+	char *version;           /* sockspec version */
+	struct report_run *runs; /* owned array */
 	size_t nruns, cap;
 };
 
@@ -64,18 +64,18 @@ void report_free(struct report *r);
 /* Appends a run (strings copied). Returns it, or NULL (no memory). The
  * pointer is valid until the next report_add_run(). */
 struct report_run *report_add_run(struct report *r, const char *profile, const char *target,
-				  const char *framing);
+                                  const char *framing);
 
 /* Appends a case (strings copied; NULL strings become ""). Returns it,
  * or NULL. Valid until the next report_add_case() on the same run. */
 struct report_case *report_add_case(struct report_run *run, const char *id, const char *family,
-				    const char *description, enum verdict v, uint64_t duration_ms,
-				    const char *message, const char *file, unsigned line,
-				    const char *timeline, const char *output);
+                                    const char *description, enum verdict v, uint64_t duration_ms,
+                                    const char *message, const char *file, unsigned line,
+                                    const char *timeline, const char *output);
 
 /* Counts verdicts of one run, or of all runs when run is NULL. */
 void report_summarize(const struct report *r, const struct report_run *run,
-		      struct report_summary *out);
+                      struct report_summary *out);
 
 /* 0 when at least one case ran (pass or fail or error) and none failed
  * or errored; 1 otherwise (no case run at all is a failure). */
@@ -91,13 +91,13 @@ const char *report_verdict_name(enum verdict v);
  * length in *len). color: ANSI colours (text only). verbose: text shows
  * the timeline of every case, not only failed ones. Returns 0 or -1. */
 int report_render(const struct report *r, enum report_format fmt, int color, int verbose,
-		  char **out, size_t *len);
+                  char **out, size_t *len);
 
 /* The text block for one finished case (its verdict line, and for a
  * failure the message, the target output and, when verbose, the
  * timeline), for live progress. Returns a malloc'd string or NULL. */
 char *report_render_case(const struct report_run *run, const struct report_case *c, int color,
-			 int verbose);
+                         int verbose);
 
 /* The summary table and the closing "N passed, N failed, ..." line
  * alone (what follows live per-case output). Returns a malloc'd string

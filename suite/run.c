@@ -81,7 +81,7 @@ static char *target_output(struct target *t)
 	if (!target_launched(t))
 		return strdup("");
 	if (asprintf(&text, "%s%.*s%s%.*s", elen ? "[stderr]\n" : "", (int)elen, e,
-		     olen ? "[stdout]\n" : "", (int)olen, o) < 0)
+	             olen ? "[stdout]\n" : "", (int)olen, o) < 0)
 		return NULL;
 	return text;
 }
@@ -89,25 +89,29 @@ static char *target_output(struct target *t)
 static const char *start_error(int status)
 {
 	switch (status) {
-	case -ETIMEDOUT: return "the target did not become ready in time";
-	case -ECHILD: return "the target exited before it was ready";
-	default: return strerror(-status);
+	case -ETIMEDOUT:
+		return "the target did not become ready in time";
+	case -ECHILD:
+		return "the target exited before it was ready";
+	default:
+		return strerror(-status);
 	}
 }
 
 struct run_state {
-	struct report_run *run;     /* where verdicts go */
-	const struct run_opts *o;   /* options */
-	uv_loop_t *loop;            /* the run's loop */
-	struct target *target;      /* the server under test */
-	char *dead;                 /* set once the target could not start */
+	struct report_run *run;   /* where verdicts go */
+	const struct run_opts *o; /* options */
+	uv_loop_t *loop;          /* the run's loop */
+	struct target *target;    /* the server under test */
+	char *dead;               /* set once the target could not start */
 };
 
 static void emit(struct run_state *st, const struct report_case *c)
 {
 	char *text;
 
-	if (!st->o->progress || !(text = report_render_case(st->run, c, st->o->color, st->o->verbose)))
+	if (!st->o->progress ||
+	    !(text = report_render_case(st->run, c, st->o->color, st->o->verbose)))
 		return;
 	st->o->progress(text, st->o->progress_arg);
 	free(text);
@@ -116,8 +120,8 @@ static void emit(struct run_state *st, const struct report_case *c)
 static void one_case(struct run_state *st, const struct plan *p, const char *file)
 {
 	const char *fam = plan_family_name(p->family), *why = skip_reason(p, st->o, st->target);
-	struct engine_env env = {st->loop, st->target, file, PLAN_TRANSPORT_TCP, st->o->timeout_scale,
-				 st->o->seed};
+	struct engine_env env = {st->loop,           st->target,           file,
+	                         PLAN_TRANSPORT_TCP, st->o->timeout_scale, st->o->seed};
 	struct engine_result res = {0};
 	struct waiter w = {0, 0};
 	const struct report_case *c;
@@ -126,8 +130,8 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 
 	if (why || st->dead) {
 		c = report_add_case(st->run, p->id, fam, p->description,
-				    why ? VERDICT_SKIP : VERDICT_ERROR, 0, why ? why : st->dead,
-				    file, 0, "", "");
+		                    why ? VERDICT_SKIP : VERDICT_ERROR, 0, why ? why : st->dead,
+		                    file, 0, "", "");
 		if (c)
 			emit(st, c);
 		return;
@@ -138,14 +142,16 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 	if (rc < 0) {
 		out = target_output(st->target);
 		if (asprintf(&msg, "%s: %s (%s)", file, start_error(rc),
-			     target_describe(st->target)) < 0)
+		             target_describe(st->target)) < 0)
 			msg = NULL;
 		st->dead = strdup("not run: the target never became ready (see the first error)");
 		c = report_add_case(st->run, p->id, fam, p->description, VERDICT_ERROR, 0,
-				    msg ? msg : "target start failed", file, 0, "", out ? out : "");
+		                    msg ? msg : "target start failed", file, 0, "", out ? out : "");
 	} else {
-		env.transport = addr_family(target_addr(st->target)) == AF_UNIX ? PLAN_TRANSPORT_UNIX
-				: st->o->socktype == SOCK_DGRAM ? PLAN_TRANSPORT_UDP : PLAN_TRANSPORT_TCP;
+		env.transport = addr_family(target_addr(st->target)) == AF_UNIX
+		                    ? PLAN_TRANSPORT_UNIX
+		                : st->o->socktype == SOCK_DGRAM ? PLAN_TRANSPORT_UDP
+		                                                : PLAN_TRANSPORT_TCP;
 		rc = engine_run(p, &env, &res);
 		w.done = 0;
 		if (target_stop(st->target, on_done, &w) == 0)
@@ -153,11 +159,12 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 		if (rc == 0 && res.verdict != VERDICT_PASS)
 			out = target_output(st->target);
 		c = rc < 0 ? report_add_case(st->run, p->id, fam, p->description, VERDICT_ERROR, 0,
-					     "out of memory", file, 0, "", "")
-			   : report_add_case(st->run, p->id, fam, p->description, res.verdict,
-					     res.duration_ms, res.message, file, res.line,
-					     res.verdict != VERDICT_PASS || st->o->verbose ? res.timeline : "",
-					     out ? out : "");
+		                             "out of memory", file, 0, "", "")
+		           : report_add_case(
+		                 st->run, p->id, fam, p->description, res.verdict, res.duration_ms,
+		                 res.message, file, res.line,
+		                 res.verdict != VERDICT_PASS || st->o->verbose ? res.timeline : "",
+		                 out ? out : "");
 	}
 	if (c)
 		emit(st, c);
@@ -177,7 +184,7 @@ static int parse_all(const struct case_set *set, struct plan ***plans, char *err
 	}
 	for (size_t i = 0; i < set->n; i++)
 		if (parse_case(set->files[i].name, set->files[i].data, set->files[i].len,
-			       &(*plans)[i], err, errlen) < 0)
+		               &(*plans)[i], err, errlen) < 0)
 			return RUN_BAD_CASES;
 	return RUN_OK;
 }
@@ -190,9 +197,10 @@ static void free_plans(struct plan **plans, size_t n)
 }
 
 int run_cases(struct report *r, const struct case_set *set, const struct run_opts *o, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
-	struct target_cfg tc = {o->command, o->connect, o->socktype, o->family, o->timeout_scale, 0};
+	struct target_cfg tc = {o->command, o->connect,       o->socktype,
+	                        o->family,  o->timeout_scale, 0};
 	struct run_state st = {NULL, o, NULL, NULL, NULL};
 	struct plan **plans = NULL;
 	uv_loop_t loop;
@@ -216,7 +224,7 @@ int run_cases(struct report *r, const struct case_set *set, const struct run_opt
 	if (st.run && o->progress) {
 		char *head = NULL;
 		if (asprintf(&head, "== %s (%s framing): %s\n", o->name, o->framing,
-			     target_describe(st.target)) >= 0)
+		             target_describe(st.target)) >= 0)
 			o->progress(head, o->progress_arg);
 		free(head);
 	}

@@ -38,6 +38,6 @@ struct run_opts {
 /* Runs the cases of `set` under o and appends a run to r. Returns RUN_OK,
  * RUN_BAD_CASES or RUN_FAILED with err (errlen bytes) filled. */
 int run_cases(struct report *r, const struct case_set *set, const struct run_opts *o, char *err,
-	      size_t errlen);
+              size_t errlen);
 
 #endif

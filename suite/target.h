@@ -21,20 +21,20 @@
 
 #include "addr.h"
 
-#define TARGET_ERR_MAX      512    /* error buffers */
-#define TARGET_OUTPUT_MAX   65536  /* captured bytes kept per stream (the last ones) */
-#define TARGET_READY_MS     5000   /* default readiness timeout, before scaling */
-#define TARGET_GRACE_MS     1000   /* SIGTERM to SIGKILL, before scaling */
+#define TARGET_ERR_MAX    512   /* error buffers */
+#define TARGET_OUTPUT_MAX 65536 /* captured bytes kept per stream (the last ones) */
+#define TARGET_READY_MS   5000  /* default readiness timeout, before scaling */
+#define TARGET_GRACE_MS   1000  /* SIGTERM to SIGKILL, before scaling */
 
 struct target;
 
 struct target_cfg {
-	const char *command;   /* launched: command template; NULL for external */
-	const char *connect;   /* external: "HOST:PORT", "[V6]:PORT" or "unix:PATH" */
-	int socktype;          /* SOCK_STREAM or SOCK_DGRAM: what to probe for readiness */
-	int family;            /* launched: AF_INET (127.0.0.1), AF_INET6 (::1) or AF_UNIX */
-	double timeout_scale;  /* multiplies readiness and grace timeouts (>0) */
-	uint64_t ready_ms;     /* readiness timeout; 0: TARGET_READY_MS */
+	const char *command;  /* launched: command template; NULL for external */
+	const char *connect;  /* external: "HOST:PORT", "[V6]:PORT" or "unix:PATH" */
+	int socktype;         /* SOCK_STREAM or SOCK_DGRAM: what to probe for readiness */
+	int family;           /* launched: AF_INET (127.0.0.1), AF_INET6 (::1) or AF_UNIX */
+	double timeout_scale; /* multiplies readiness and grace timeouts (>0) */
+	uint64_t ready_ms;    /* readiness timeout; 0: TARGET_READY_MS */
 };
 
 /* Completion callback: status 0 on success or -errno (see each call). */
@@ -45,7 +45,7 @@ typedef void (*target_cb)(struct target *t, int status, void *arg);
  * directory for {unix} socket paths is created. Returns 0 and *out, or
  * -1 with err filled ("target command: unbalanced quote at column 12"). */
 int target_new(uv_loop_t *loop, const struct target_cfg *cfg, struct target **out, char *err,
-	       size_t errlen);
+               size_t errlen);
 
 /* Stops any instance (SIGKILL to its group), closes every handle and
  * removes the private directory. The memory is released by libuv close

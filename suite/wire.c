@@ -37,14 +37,14 @@ static void append(struct wire *w, const char *line)
 }
 
 void wire_log(struct wire *w, uint64_t now_ns, const char *who, const char *event,
-	      const uint8_t *data, size_t len)
+              const uint8_t *data, size_t len)
 {
 	char line[512], quoted[WIRE_SHOW * 4 + 32];
 	double ms = (double)(now_ns - w->t0_ns) / 1e6;
 
 	if (data)
 		snprintf(line, sizeof(line), "+%.1fms %s %s %zu %s\n", ms, who, event, len,
-			 escape_quote(data, len, WIRE_SHOW, quoted, sizeof(quoted)));
+		         escape_quote(data, len, WIRE_SHOW, quoted, sizeof(quoted)));
 	else
 		snprintf(line, sizeof(line), "+%.1fms %s %s\n", ms, who, event);
 	append(w, line);

@@ -11,14 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_MAX   (256 * 1024) /* bytes of timeline kept */
-#define WIRE_SHOW  48           /* data bytes shown per event */
+#define WIRE_MAX  (256 * 1024) /* bytes of timeline kept */
+#define WIRE_SHOW 48           /* data bytes shown per event */
 
 struct wire {
-	char *text;      /* NUL-terminated log (owned) */
-	size_t len;      /* bytes used */
-	uint64_t t0_ns;  /* uv_hrtime() at the start of the case */
-	int truncated;   /* the cap was reached */
+	char *text;     /* NUL-terminated log (owned) */
+	size_t len;     /* bytes used */
+	uint64_t t0_ns; /* uv_hrtime() at the start of the case */
+	int truncated;  /* the cap was reached */
 };
 
 /* Starts an empty log at time t0_ns. Returns 0 or -1. */
@@ -27,7 +27,7 @@ int wire_init(struct wire *w, uint64_t t0_ns);
 /* Appends "+12.3ms WHO EVENT" plus, when data is non-NULL, the length and
  * an escaped excerpt of the bytes. */
 void wire_log(struct wire *w, uint64_t now_ns, const char *who, const char *event,
-	      const uint8_t *data, size_t len);
+              const uint8_t *data, size_t len);
 
 /* Hands the text to the caller (free()) and empties w. */
 char *wire_take(struct wire *w);

@@ -25,7 +25,7 @@
 
 #include "fixture.h"
 
-#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
+#define T(f)             cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 #define LEAK_CONNECTIONS 10000 /* the foundation issue's figure */
 
 /* ---- concurrency, volume, resets, leaks ---- */
@@ -257,7 +257,8 @@ static void expect_closed(struct fixture *fx, int fd, const char *what)
 		if (n < 0 && (errno == ECONNRESET || strstr(fx->err, "reset")))
 			return;
 		if (n > 0)
-			fail_msg("%s: expected the connection to close, got %zd more bytes", what, n);
+			fail_msg("%s: expected the connection to close, got %zd more bytes", what,
+			         n);
 	}
 	if (!eof)
 		fail_msg("%s: the connection was still open after 2000 ms", what);

@@ -118,14 +118,14 @@ static void test_match_timestamp_accepts_now(void **state)
 	(void)state;
 	ctime_of(now - 1, stamp);
 	snprintf(reply, sizeof(reply), "[%s] hi\nnext", stamp);
-	assert_int_equal(match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why,
-					 sizeof(why)),
-			 MATCH_OK);
+	assert_int_equal(
+	    match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+	    MATCH_OK);
 	assert_int_equal(used, 27 + 3);
 	/* only part of the stamp so far */
-	assert_int_equal(match_timestamp(B(reply), 10, B("hi\n"), 3, now, 2, &used, why,
-					 sizeof(why)),
-			 MATCH_NEED_MORE);
+	assert_int_equal(
+	    match_timestamp(B(reply), 10, B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+	    MATCH_NEED_MORE);
 }
 
 static void test_match_timestamp_rejects_skew_and_format(void **state)
@@ -137,19 +137,20 @@ static void test_match_timestamp_rejects_skew_and_format(void **state)
 	(void)state;
 	ctime_of(now - 10, stamp);
 	snprintf(reply, sizeof(reply), "[%s] hi\n", stamp);
-	assert_int_equal(match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why,
-					 sizeof(why)),
-			 MATCH_MISMATCH);
+	assert_int_equal(
+	    match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+	    MATCH_MISMATCH);
 	assert_string_equal(why, "the time is -10 s off the runner's clock (allowed: 2 s)");
 	/* ISO format instead of ctime() */
 	snprintf(reply, sizeof(reply), "[2026-11-21 10:00:00 Sat ] hi\n");
-	assert_int_equal(match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why,
-					 sizeof(why)),
-			 MATCH_MISMATCH);
-	assert_string_equal(why, "the time is not in ctime() format (\"Sat Nov 21 10:00:00 2026\")");
+	assert_int_equal(
+	    match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+	    MATCH_MISMATCH);
+	assert_string_equal(why,
+	                    "the time is not in ctime() format (\"Sat Nov 21 10:00:00 2026\")");
 	/* no bracket at all fails at the first byte */
 	assert_int_equal(match_timestamp(B("hi"), 2, B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
-			 MATCH_MISMATCH);
+	                 MATCH_MISMATCH);
 	assert_string_equal(why, "expected \"[CTIME] \" at the start");
 }
 
@@ -168,7 +169,7 @@ static void test_match_parse_ctime_weekday_checked(void **state)
 static void test_split_sizes(void **state)
 {
 	struct plan_split once = {PLAN_SPLIT_ONCE, 0}, one = {PLAN_SPLIT_SIZE, 1},
-			  four = {PLAN_SPLIT_SIZE, 4};
+	                  four = {PLAN_SPLIT_SIZE, 4};
 	struct split_rng r;
 
 	(void)state;
@@ -211,15 +212,15 @@ static void test_escape_quote_and_hexdump(void **state)
 	(void)state;
 	/* bytes: h \0 i \n \xff " */
 	assert_string_equal(escape_quote(B("h\0i\n\xff\""), 6, 64, out, sizeof(out)),
-			    "\"h\\x00i\\n\\xff\\\"\"");
+	                    "\"h\\x00i\\n\\xff\\\"\"");
 	assert_string_equal(escape_quote(B("abcdef"), 6, 3, out, sizeof(out)),
-			    "\"abc...\" (6 bytes)");
+	                    "\"abc...\" (6 bytes)");
 	assert_int_equal(escape_is_binary(B("text\r\n\t"), 7), 0);
 	assert_int_equal(escape_is_binary(B("a\0"), 2), 1);
 	assert_string_equal(escape_hexdump(B("AB\x00"), 3, 64, "  ", out, sizeof(out)),
-			    "  000000  41 42 00"
-			    "                                       " /* 13 empty columns */
-			    "  |AB.|\n");
+	                    "  000000  41 42 00"
+	                    "                                       " /* 13 empty columns */
+	                    "  |AB.|\n");
 }
 
 int main(void)
