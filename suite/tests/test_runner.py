@@ -260,14 +260,20 @@ CASES = os.path.join(HERE, "cases")
 MISBEHAVE = f"{sys.executable} {HERE}/misbehave.py"
 
 
+def run_case_file(case, target, *extra):
+    """Runs one case file of suite/tests/cases against target; returns
+    (exit status, the case's JSON result, seconds)."""
+    status, doc, _, secs = run_json("--cases", os.path.join(CASES, case), "--target", target,
+                                    *extra)
+    return status, doc["runs"][0]["cases"][0], secs
+
+
 class Robustness(unittest.TestCase):
     """The runner against servers that flood, never accept or hold many
     connections: right verdicts in bounded time and memory."""
 
     def run_case(self, case, target, *extra):
-        status, doc, err, secs = run_json("--cases", os.path.join(CASES, case), "--target",
-                                          target, *extra)
-        return status, doc["runs"][0]["cases"][0], secs
+        return run_case_file(case, target, *extra)
 
     def test_flood_is_bounded(self):
         # A fresh process whose only children are this run, so its
@@ -325,9 +331,7 @@ class EngineStatements(unittest.TestCase):
     it fits and against one it must fail, at the right line."""
 
     def run_case(self, case, target, *extra):
-        status, doc, err, _ = run_json("--cases", os.path.join(CASES, "engine", case),
-                                       "--target", target, *extra)
-        return status, doc["runs"][0]["cases"][0]
+        return run_case_file(os.path.join("engine", case), target, *extra)[:2]
 
     def passes(self, case, target, *extra):
         status, result = self.run_case(case, target, *extra)
