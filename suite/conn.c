@@ -58,7 +58,6 @@ static int rx_append(struct conn *c, const uint8_t *data, size_t n)
 	}
 	memcpy(c->rx + c->rx_len, data, n);
 	c->rx_len += n;
-	c->rx_total += n;
 	return 0;
 }
 
@@ -155,7 +154,6 @@ static void on_connect(uv_connect_t *req, int status)
 		            uv_strerror(status));
 		return;
 	}
-	c->connected = 1;
 	c->connected_ns = uv_hrtime();
 	engine_log(f->eng, c->name, "connected", NULL, 0);
 	if (c->transport == PLAN_TRANSPORT_TCP)
@@ -231,7 +229,6 @@ static enum step udp_open(struct fiber *f, struct conn *c, const struct addr *to
 		            uv_strerror(rc));
 		return STEP_STOP;
 	}
-	c->connected = 1;
 	c->connected_ns = uv_hrtime();
 	engine_log(f->eng, c->name, "udp socket ready", NULL, 0);
 	return STEP_NEXT;
@@ -336,7 +333,6 @@ static void on_write(uv_write_t *req, int status)
 {
 	struct fiber *f = req->data;
 
-	f->writing = 0;
 	if (f->eng->finished)
 		return;
 	if (status < 0) {
@@ -372,7 +368,6 @@ static enum step write_piece(struct fiber *f)
 		write_failed(f, rc);
 		return STEP_NEXT;
 	}
-	f->writing = 1;
 	return STEP_WAIT;
 }
 

@@ -283,7 +283,6 @@ static void on_exit_expected(struct target *t, int status, void *arg)
 	if (e->finished)
 		return;
 	fiber_stop_timer(f);
-	e->exit_waiter = NULL;
 	target_exit_info(t, &code, &signo);
 	engine_log(e, "target", "exited", NULL, 0);
 	if (want == PLAN_EXIT_NONZERO ? (signo == 0 && code == 0) : (signo != 0 || code != want)) {
@@ -407,7 +406,6 @@ static enum step step_target(struct fiber *f, const struct plan_stmt *s)
 		              : STEP_NEXT;
 	case PLAN_EXPECT_EXIT:
 		e->exit_expected = 1;
-		e->exit_waiter = f;
 		fiber_wait_timer(f, engine_ms(e, s->ms), on_exit_timeout);
 		target_on_exit(t, on_exit_expected, f);
 		return STEP_WAIT;

@@ -53,13 +53,11 @@ struct conn {
 		uv_udp_t udp;
 	} u;                               /* the libuv handle */
 	int handle_open;                   /* initialised and not yet closed */
-	int connected;                     /* connect completed */
 	int closed;                        /* close/reset statement ran */
 	uv_connect_t connect_req;          /* connect in flight */
 	uv_shutdown_t shutdown_req;        /* shutdown in flight */
 	uint8_t *rx;                       /* received, not yet consumed */
 	size_t rx_len, rx_cap;             /* bytes in rx, allocated size */
-	size_t rx_total;                   /* bytes received over the connection's life */
 	int eof, reset;                    /* the peer ended the connection */
 	int read_err;                      /* other read error (uv code), 0 if none */
 	uint64_t end_ns;                   /* when eof/reset/read_err arrived */
@@ -102,7 +100,6 @@ struct fiber {
 	size_t wlen, woff, wpiece; /* total, written, current piece */
 	uv_write_t wreq;           /* current piece */
 	uv_udp_send_t sreq;        /* datagram in flight */
-	int writing;               /* a piece is in flight */
 	/* expectation in progress */
 	struct conn *xconn;     /* connection waited on */
 	uint8_t *want;          /* rendered expected bytes (owned) */
@@ -136,7 +133,6 @@ struct engine {
 	struct conn *conns;           /* every connection made */
 	struct fiber *fibers;         /* every fiber made */
 	struct fiber *root;           /* runs plan->stmts */
-	struct fiber *exit_waiter;    /* fiber in EXPECT_EXIT */
 	int exit_expected;            /* target exit is part of the case */
 	struct snapshot snaps[ENGINE_SNAP_MAX];
 	size_t nsnaps;
