@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cases.h"
+#include "net.h"
 #include "parse.h"
 #include "profile.h"
 #include "report.h"
@@ -323,7 +323,7 @@ static int write_report(const struct report *r, const struct run_args *a, int pr
 	int rc = 0;
 
 	if (progress) {
-		text = report_render_summary(r, a->o.color);
+		text = report_render_summary(r);
 		rc = text ? emit_text(text, NULL) : 1;
 		free(text);
 		text = NULL;
@@ -454,25 +454,15 @@ static int cmd_check(int argc, char **argv)
 	return bad ? 2 : 0;
 }
 
-/* Many concurrent connections need many fds: take the hard limit. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			fprintf(stderr, "sockspec: setrlimit(RLIMIT_NOFILE): %s\n",
-			        strerror(errno));
-	}
-}
-
 int main(int argc, char **argv)
 {
 	/* A target that resets while we write must be an error return, not
 	 * the runner's death. */
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	/* Many concurrent connections need many fds: take the hard limit. */
+	long nofile = net_raise_nofile();
+	if (nofile < 0)
+		fprintf(stderr, "sockspec: setrlimit(RLIMIT_NOFILE): %s\n", strerror((int)-nofile));
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		fputs(usage_text, stdout);
 		return 0;

@@ -442,12 +442,11 @@ static void render_text(struct strbuf *sb, const struct report *r, int color, in
 	text_summary(sb, r);
 }
 
-char *report_render_summary(const struct report *r, int color)
+char *report_render_summary(const struct report *r)
 {
 	struct strbuf sb = {NULL, 0, 0, 0};
 	char *out = NULL;
 
-	(void)color; /* the table and the closing line are never coloured */
 	text_summary(&sb, r);
 	return strbuf_finish(&sb, &out, NULL) == 0 ? out : NULL;
 }

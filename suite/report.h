@@ -100,8 +100,8 @@ char *report_render_case(const struct report_run *run, const struct report_case 
                          int verbose);
 
 /* The summary table and the closing "N passed, N failed, ..." line
- * alone (what follows live per-case output). Returns a malloc'd string
- * or NULL. */
-char *report_render_summary(const struct report *r, int color);
+ * alone (what follows live per-case output), never coloured. Returns a
+ * malloc'd string or NULL. */
+char *report_render_summary(const struct report *r);
 
 #endif
