@@ -22,7 +22,7 @@
 #include "net.h"
 #include "parse.h"
 #include "profile.h"
-#include "report.h"
+#include "render.h"
 #include "run.h"
 
 #ifndef SOCKSPEC_VERSION

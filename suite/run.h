@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "cases.h"
-#include "report.h"
+#include "render.h"
 
 struct run_opts {
 	const char *name;           /* run name in the report: the profile, or the --cases path */

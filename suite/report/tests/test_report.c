@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of report (report.h), part one: the verdict store, the exit
+ * Unit tests of report (report.h, render.h), part one: the verdict store, the exit
  * status rules, format and verdict names, and the text rendering compared
  * byte for byte against a small fixture of two runs (one case of each
  * verdict), including how it escapes a hostile case id. Under ASan an

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report: verdicts of a run and their rendering as text (for people),
- * JSON, JUnit XML and TAP 13 (for CI). Rendering is pure: it builds a
- * string; the caller decides where it goes.
+ * report: the verdict store. It holds the runs of one sockspec
+ * invocation and the verdict of every case, copies every string it is
+ * given and counts verdicts; it knows nothing of output formats (the
+ * renderers of render.h read it). Pure: no I/O.
  */
 #ifndef SOCKSPEC_REPORT_H
 #define SOCKSPEC_REPORT_H
@@ -15,13 +16,6 @@ enum verdict {
 	VERDICT_FAIL,  /* the target misbehaved */
 	VERDICT_SKIP,  /* not applicable; message says why */
 	VERDICT_ERROR, /* the runner could not carry the case out */
-};
-
-enum report_format {
-	REPORT_TEXT,
-	REPORT_JSON,
-	REPORT_JUNIT,
-	REPORT_TAP,
 };
 
 struct report_case {
@@ -81,27 +75,17 @@ void report_summarize(const struct report *r, const struct report_run *run,
  * or errored; 1 otherwise (no case run at all is a failure). */
 int report_exit_status(const struct report *r);
 
-/* "text", "json", "junit", "tap" -> format; 0 or -1. */
-int report_format_parse(const char *name, enum report_format *out);
-
 /* "pass", "fail", "skip", "error". */
 const char *report_verdict_name(enum verdict v);
 
-/* Renders the whole report as a NUL-terminated malloc'd string (*out,
- * length in *len). color: ANSI colours (text only). verbose: text shows
- * the timeline of every case, not only failed ones. Returns 0 or -1. */
-int report_render(const struct report *r, enum report_format fmt, int color, int verbose,
-                  char **out, size_t *len);
+/* v itself, or VERDICT_ERROR when v is out of range: a corrupt verdict is
+ * a runner bug and must never pass a CI run. */
+enum verdict report_verdict_known(enum verdict v);
 
-/* The text block for one finished case (its verdict line, and for a
- * failure the message, the target output and, when verbose, the
- * timeline), for live progress. Returns a malloc'd string or NULL. */
-char *report_render_case(const struct report_run *run, const struct report_case *c, int color,
-                         int verbose);
+/* 1 for a fail or an error (out-of-range verdicts included), else 0. */
+int report_verdict_failed(enum verdict v);
 
-/* The summary table and the closing "N passed, N failed, ..." line
- * alone (what follows live per-case output), never coloured. Returns a
- * malloc'd string or NULL. */
-char *report_render_summary(const struct report *r);
+/* pass + fail + skip + error. */
+unsigned report_summary_total(const struct report_summary *s);
 
 #endif

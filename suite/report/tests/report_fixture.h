@@ -9,7 +9,7 @@
 #ifndef SOCKSPEC_TESTS_REPORT_FIXTURE_H
 #define SOCKSPEC_TESTS_REPORT_FIXTURE_H
 
-#include "report.h"
+#include "render.h"
 
 /* Every kind of byte sequence an escaper must handle, in one string:
  * quote, backslash, LF, CR, TAB, C0 control 0x01, DEL, a stray 0xff,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of report (report.h), part two: the CI renderings (JSON,
+ * Unit tests of report (render.h), part two: the CI renderings (JSON,
  * JUnit XML, TAP 13) compared byte for byte against the small fixture of
  * report_fixture.c, and strings holding quotes, newlines, control bytes,
  * C1 controls, noncharacters and ill-formed UTF-8 fed to each format's

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the renderers: the helpers they share (render.c) and one
+ * entry point per format, which render.c dispatches to. Not for other
+ * modules.
+ */
+#ifndef SOCKSPEC_RENDER_INT_H
+#define SOCKSPEC_RENDER_INT_H
+
+#include <stddef.h>
+
+#include "render.h"
+#include "strbuf.h"
+
+/* s, or "" when s is NULL. */
+const char *report_nz(const char *s);
+
+/* Length of the first line of s, its LF and a CR before it excluded. */
+size_t report_first_line_len(const char *s);
+
+/* Append the whole report r to sb in one format. */
+void render_text(struct strbuf *sb, const struct report *r, int color, int verbose);
+void render_json(struct strbuf *sb, const struct report *r);
+void render_junit(struct strbuf *sb, const struct report *r);
+void render_tap(struct strbuf *sb, const struct report *r);
+
+/* The text block of one case, and the text summary (render_text.c). */
+void render_text_case(struct strbuf *sb, const struct report_case *c, int color, int verbose);
+void render_text_summary(struct strbuf *sb, const struct report *r);
+
+#endif

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verdict store (see report.h): runs and cases, every string copied,
+ * verdicts counted per run and in total.
+ */
+#include "report.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VERDICTS 4 /* number of enum verdict values */
+
+static const char *const verdict_names[VERDICTS] = {"pass", "fail", "skip", "error"};
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static char *dup_or_empty(const char *s)
+{
+	size_t n = strlen(nz(s)) + 1;
+	char *d = malloc(n);
+
+	if (d)
+		memcpy(d, nz(s), n);
+	return d;
+}
+
+/* Makes room for one more element of size elem in *arr (count *n,
+ * capacity *cap). Returns 0 or -1 (no memory; *arr unchanged). */
+static int grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	if (ncap < *cap || ncap > SIZE_MAX / elem)
+		return -1;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+struct report *report_new(const char *version)
+{
+	struct report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->version = dup_or_empty(version);
+	if (!r->version) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void case_release(struct report_case *c)
+{
+	free(c->id);
+	free(c->family);
+	free(c->description);
+	free(c->message);
+	free(c->file);
+	free(c->timeline);
+	free(c->output);
+}
+
+static void run_release(struct report_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->ncases; i++)
+		case_release(&run->cases[i]);
+	free(run->cases);
+	free(run->profile);
+	free(run->target);
+	free(run->framing);
+}
+
+void report_free(struct report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nruns; i++)
+		run_release(&r->runs[i]);
+	free(r->runs);
+	free(r->version);
+	free(r);
+}
+
+struct report_run *report_add_run(struct report *r, const char *profile, const char *target,
+                                  const char *framing)
+{
+	struct report_run run;
+	void *runs;
+
+	if (!r)
+		return NULL;
+	memset(&run, 0, sizeof(run));
+	run.profile = dup_or_empty(profile);
+	run.target = dup_or_empty(target);
+	run.framing = dup_or_empty(framing);
+	runs = r->runs;
+	if (!run.profile || !run.target || !run.framing ||
+	    grow(&runs, r->nruns, &r->cap, sizeof(run)) < 0) {
+		run_release(&run);
+		return NULL;
+	}
+	r->runs = runs;
+	r->runs[r->nruns] = run;
+	return &r->runs[r->nruns++];
+}
+
+struct report_case *report_add_case(struct report_run *run, const char *id, const char *family,
+                                    const char *description, enum verdict v, uint64_t duration_ms,
+                                    const char *message, const char *file, unsigned line,
+                                    const char *timeline, const char *output)
+{
+	struct report_case c;
+	void *cases;
+
+	if (!run)
+		return NULL;
+	memset(&c, 0, sizeof(c));
+	c.verdict = v;
+	c.duration_ms = duration_ms;
+	c.line = line;
+	c.id = dup_or_empty(id);
+	c.family = dup_or_empty(family);
+	c.description = dup_or_empty(description);
+	c.message = dup_or_empty(message);
+	c.file = dup_or_empty(file);
+	c.timeline = dup_or_empty(timeline);
+	c.output = dup_or_empty(output);
+	cases = run->cases;
+	if (!c.id || !c.family || !c.description || !c.message || !c.file || !c.timeline ||
+	    !c.output || grow(&cases, run->ncases, &run->cap, sizeof(c)) < 0) {
+		case_release(&c);
+		return NULL;
+	}
+	run->cases = cases;
+	run->cases[run->ncases] = c;
+	return &run->cases[run->ncases++];
+}
+
+/* An out-of-range verdict is a runner bug; it counts as an error so that
+ * it can never pass a CI run. */
+enum verdict report_verdict_known(enum verdict v)
+{
+	return (unsigned)v < VERDICTS ? v : VERDICT_ERROR;
+}
+
+int report_verdict_failed(enum verdict v)
+{
+	v = report_verdict_known(v);
+	return v == VERDICT_FAIL || v == VERDICT_ERROR;
+}
+
+static void summarize_run(const struct report_run *run, struct report_summary *out)
+{
+	unsigned *slot[VERDICTS] = {&out->pass, &out->fail, &out->skip, &out->error};
+	size_t i;
+
+	for (i = 0; i < run->ncases; i++)
+		(*slot[report_verdict_known(run->cases[i].verdict)])++;
+}
+
+void report_summarize(const struct report *r, const struct report_run *run,
+                      struct report_summary *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (run)
+		summarize_run(run, out);
+	else
+		for (i = 0; r && i < r->nruns; i++)
+			summarize_run(&r->runs[i], out);
+}
+
+int report_exit_status(const struct report *r)
+{
+	struct report_summary s;
+
+	report_summarize(r, NULL, &s);
+	return s.pass + s.fail + s.error > 0 && s.fail == 0 && s.error == 0 ? 0 : 1;
+}
+
+const char *report_verdict_name(enum verdict v)
+{
+	return verdict_names[report_verdict_known(v)];
+}
+
+unsigned report_summary_total(const struct report_summary *s)
+{
+	return s->pass + s->fail + s->skip + s->error;
+}
