@@ -120,8 +120,12 @@ static void emit(struct run_state *st, const struct report_case *c)
 static void one_case(struct run_state *st, const struct plan *p, const char *file)
 {
 	const char *fam = plan_family_name(p->family), *why = skip_reason(p, st->o, st->target);
-	struct engine_env env = {st->loop,           st->target,           file,
-	                         PLAN_TRANSPORT_TCP, st->o->timeout_scale, st->o->seed};
+	struct engine_env env = {.loop = st->loop,
+	                         .target = st->target,
+	                         .file = file,
+	                         .transport = PLAN_TRANSPORT_TCP,
+	                         .timeout_scale = st->o->timeout_scale,
+	                         .seed = st->o->seed};
 	struct engine_result res = {0};
 	struct waiter w = {0, 0};
 	const struct report_case *c;

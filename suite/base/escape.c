@@ -3,21 +3,8 @@
 #include "escape.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-/* Appends text to out at *pos without overflowing cap. */
-static void put(char *out, size_t cap, size_t *pos, const char *text)
-{
-	size_t n = strlen(text);
-
-	if (*pos + 1 >= cap)
-		return;
-	if (n > cap - 1 - *pos)
-		n = cap - 1 - *pos;
-	memcpy(out + *pos, text, n);
-	*pos += n;
-	out[*pos] = '\0';
-}
 
 static void escape_byte(uint8_t c, char buf[8])
 {
@@ -47,25 +34,45 @@ static void escape_byte(uint8_t c, char buf[8])
 	}
 }
 
+void escape_quote_sb(struct strbuf *sb, const uint8_t *data, size_t len, size_t show)
+{
+	char buf[8];
+
+	strbuf_putc(sb, '"');
+	for (size_t i = 0; i < len && i < show; i++) {
+		escape_byte(data[i], buf);
+		strbuf_puts(sb, buf);
+	}
+	strbuf_puts(sb, len > show ? "...\"" : "\"");
+	if (len > show)
+		strbuf_printf(sb, " (%zu bytes)", len);
+}
+
+/* Copies what sb holds into out (cap bytes, NUL-terminated, cut short
+ * if need be) and frees sb. */
+static char *to_fixed(struct strbuf *sb, char *out, size_t cap)
+{
+	size_t n = sb->oom || !sb->buf ? 0 : sb->len;
+
+	if (cap == 0) {
+		free(sb->buf);
+		return out;
+	}
+	if (n > cap - 1)
+		n = cap - 1;
+	if (n)
+		memcpy(out, sb->buf, n);
+	out[n] = '\0';
+	free(sb->buf);
+	return out;
+}
+
 char *escape_quote(const uint8_t *data, size_t len, size_t show, char *out, size_t cap)
 {
-	char buf[32];
-	size_t pos = 0, i;
+	struct strbuf sb = {NULL, 0, 0, 0};
 
-	if (cap == 0)
-		return out;
-	out[0] = '\0';
-	put(out, cap, &pos, "\"");
-	for (i = 0; i < len && i < show; i++) {
-		escape_byte(data[i], buf);
-		put(out, cap, &pos, buf);
-	}
-	put(out, cap, &pos, len > show ? "...\"" : "\"");
-	if (len > show) {
-		snprintf(buf, sizeof(buf), " (%zu bytes)", len);
-		put(out, cap, &pos, buf);
-	}
-	return out;
+	escape_quote_sb(&sb, data, len, show);
+	return to_fixed(&sb, out, cap);
 }
 
 int escape_is_binary(const uint8_t *data, size_t len)
@@ -78,27 +85,33 @@ int escape_is_binary(const uint8_t *data, size_t len)
 	return 0;
 }
 
+void escape_hexdump_sb(struct strbuf *sb, const uint8_t *data, size_t len, size_t show,
+                       const char *indent)
+{
+	size_t n = len < show ? len : show;
+
+	for (size_t off = 0; off < n; off += 16) {
+		size_t row = n - off < 16 ? n - off : 16;
+		strbuf_printf(sb, "%s%06zx ", indent, off);
+		for (size_t i = 0; i < 16; i++)
+			if (i < row)
+				strbuf_printf(sb, " %02x", data[off + i]);
+			else
+				strbuf_puts(sb, "   ");
+		strbuf_puts(sb, "  |");
+		for (size_t i = 0; i < row; i++) {
+			uint8_t c = data[off + i];
+			strbuf_putc(sb, (c >= 0x20 && c < 0x7f) ? (char)c : '.');
+		}
+		strbuf_puts(sb, "|\n");
+	}
+}
+
 char *escape_hexdump(const uint8_t *data, size_t len, size_t show, const char *indent, char *out,
                      size_t cap)
 {
-	char line[128], *p;
-	size_t pos = 0, n = len < show ? len : show;
+	struct strbuf sb = {NULL, 0, 0, 0};
 
-	if (cap == 0)
-		return out;
-	out[0] = '\0';
-	for (size_t off = 0; off < n; off += 16) {
-		size_t row = n - off < 16 ? n - off : 16;
-		p = line + snprintf(line, sizeof(line), "%s%06zx ", indent, off);
-		for (size_t i = 0; i < 16; i++)
-			p += i < row ? sprintf(p, " %02x", data[off + i]) : sprintf(p, "   ");
-		p += sprintf(p, "  |");
-		for (size_t i = 0; i < row; i++) {
-			uint8_t c = data[off + i];
-			*p++ = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
-		}
-		strcpy(p, "|\n");
-		put(out, cap, &pos, line);
-	}
-	return out;
+	escape_hexdump_sb(&sb, data, len, show, indent);
+	return to_fixed(&sb, out, cap);
 }

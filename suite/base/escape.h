@@ -10,10 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 /* Writes data as a quoted C string into out (cap bytes, always
  * NUL-terminated). At most `show` input bytes are escaped; a longer
  * input ends in `..." (N bytes)`. Returns out. */
 char *escape_quote(const uint8_t *data, size_t len, size_t show, char *out, size_t cap);
+
+/* Appends data to sb as escape_quote() writes it, never cut short. */
+void escape_quote_sb(struct strbuf *sb, const uint8_t *data, size_t len, size_t show);
 
 /* 1 when data has bytes other than printable ASCII, \n, \r and \t. */
 int escape_is_binary(const uint8_t *data, size_t len);
@@ -23,5 +28,9 @@ int escape_is_binary(const uint8_t *data, size_t len);
  * NUL-terminated). Returns out. */
 char *escape_hexdump(const uint8_t *data, size_t len, size_t show, const char *indent, char *out,
                      size_t cap);
+
+/* Appends the hex dump escape_hexdump() writes to sb, never cut short. */
+void escape_hexdump_sb(struct strbuf *sb, const uint8_t *data, size_t len, size_t show,
+                       const char *indent);
 
 #endif

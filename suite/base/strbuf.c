@@ -68,24 +68,42 @@ void strbuf_pad(struct strbuf *sb, size_t n)
 		strbuf_putc(sb, ' ');
 }
 
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0) {
+		sb->oom = 1;
+	} else if (reserve(sb, (size_t)n) == 0) {
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, again);
+		sb->len += (size_t)n;
+	}
+	va_end(again);
+}
+
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	strbuf_vprintf(sb, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		sb->oom = 1;
-		return;
-	}
-	if (reserve(sb, (size_t)n) < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb->len += (size_t)n;
+}
+
+const char *strbuf_text(const struct strbuf *sb)
+{
+	return sb->buf && !sb->oom ? sb->buf : "";
+}
+
+void strbuf_release(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	sb->oom = 0;
 }
 
 /* Hands the string over (*out, *len), or frees it and returns -1 when

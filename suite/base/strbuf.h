@@ -10,6 +10,7 @@
 #ifndef SOCKSPEC_STRBUF_H
 #define SOCKSPEC_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -59,6 +60,15 @@ void strbuf_pad(struct strbuf *sb, size_t n);
 
 /* Appends printf-style formatted text. */
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) STRBUF_PRINTF_LIKE(2, 3);
+
+/* The same with a va_list. */
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap) STRBUF_PRINTF_LIKE(2, 0);
+
+/* The text so far: "" when empty or after an allocation failure. */
+const char *strbuf_text(const struct strbuf *sb);
+
+/* Frees the text; sb is empty and usable again. */
+void strbuf_release(struct strbuf *sb);
 
 /* Appends the n bytes at str, each character written as e says. */
 void strbuf_put_escaped(struct strbuf *sb, const char *str, size_t n,

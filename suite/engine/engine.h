@@ -4,7 +4,8 @@
  * on a libuv loop, and returns its verdict, a message naming the case
  * file line, and the timeline. Statements run in order; a `parallel`
  * block runs its body as N concurrent instances, each a small
- * interpreter ("fiber") of its own. The first failure ends the case.
+ * interpreter ("fiber", fiber.h) of its own. The first failure ends the
+ * case; so does its deadline.
  */
 #ifndef SOCKSPEC_ENGINE_H
 #define SOCKSPEC_ENGINE_H
@@ -23,6 +24,7 @@ struct engine_env {
 	enum plan_transport transport; /* what `connect NAME` alone means: TCP, UDP or UNIX */
 	double timeout_scale;          /* multiplies every timeout and duration in the case */
 	uint64_t seed;                 /* random splits */
+	uint64_t deadline; /* uv_now() by which the case must end; 0: its timeout from now */
 };
 
 struct engine_result {
@@ -33,10 +35,11 @@ struct engine_result {
 	char *timeline;       /* wire log (owned) */
 };
 
-/* Runs p to its end, a failure or its timeout, closes every connection
- * it opened and returns once nothing of the case is left on the loop.
- * Returns 0 with *out filled (free with engine_result_free), or -1 if
- * memory ran out before anything could run. */
+/* Runs p to its end, a failure or its deadline, closes every connection
+ * it opened, cancels what it asked of the target, and returns once
+ * nothing of the case is left on the loop. Returns 0 with *out filled
+ * (free with engine_result_free), or -1 if memory ran out before
+ * anything could run. */
 int engine_run(const struct plan *p, const struct engine_env *env, struct engine_result *out);
 
 void engine_result_free(struct engine_result *r);

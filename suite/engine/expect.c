@@ -1,39 +1,120 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Expectations on a connection: exact bytes, a line, a regex, a
- * timestamped reply, nothing, EOF, reset, close, a datagram or none.
- * Each is checked when it starts and again after every read, so a
- * mismatch fails as soon as it is certain and a match passes at once;
- * a timer bounds the wait. Failure messages say what was expected, what
- * arrived (escaped, with a hex dump for binary data), and when.
+ * Expectations on a connection (see expect.h). Known bytes (expect DATA,
+ * expect line DATA) are matched in the connection as they arrive
+ * (conn_match_known()); the other kinds look at what is buffered.
  */
 #define _GNU_SOURCE
-#include <errno.h>
+#include "expect.h"
+
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "engine_int.h"
 #include "escape.h"
 
 #define SHOW          64 /* bytes quoted in a message */
 #define DUMP          96 /* bytes hex-dumped in a message */
-#define STAMP_SLACK_S 2  /* PROTOCOLS.md: within 2 s of the truth */
+#define STAMP_SLACK_S 2  /* timestamps: within 2 s of the truth */
 
 enum eval {
 	EV_OK,      /* satisfied */
 	EV_PENDING, /* wait for more */
-	EV_FAILED,  /* engine_fail() was called */
+	EV_FAILED,  /* op_fail() was called */
 };
 
-static const char *dur(uint64_t ms, char *buf, size_t cap)
+/* Bytes a message shows: received ones (the last matched bytes no longer
+ * buffered, then the buffer) or expected ones. */
+struct shown {
+	uint64_t len;                    /* bytes in all */
+	int binary;                      /* a hex dump is shown too */
+	const uint8_t *head, *body;      /* memory: head bytes, then body bytes */
+	size_t head_len, body_len;       /* their counts */
+	uint64_t base;                   /* stream offset of head[0] */
+	const struct match_known *known; /* or the expected known bytes */
+};
+
+static size_t shown_copy(const struct shown *s, uint64_t from, uint8_t *out, size_t n)
 {
-	if (ms % 1000 == 0)
-		snprintf(buf, cap, "%llus", (unsigned long long)(ms / 1000));
-	else
-		snprintf(buf, cap, "%llums", (unsigned long long)ms);
-	return buf;
+	size_t k = 0;
+
+	if (s->known)
+		return match_known_expected(s->known, from, out, n);
+	while (k < n && from + k < s->base + s->head_len + s->body_len) {
+		uint64_t at = from + k - s->base;
+		out[k++] = at < s->head_len ? s->head[at] : s->body[at - s->head_len];
+	}
+	return k;
+}
+
+static int known_binary(const struct match_known *m)
+{
+	uint8_t buf[4096];
+	uint64_t at = 0;
+	size_t n;
+
+	while ((n = match_known_expected(m, at, buf, sizeof(buf))) > 0) {
+		if (escape_is_binary(buf, n))
+			return 1;
+		at += n;
+	}
+	return 0;
+}
+
+static struct shown shown_mem(const uint8_t *data, size_t len)
+{
+	struct shown s = {.len = len, .head = data, .head_len = len};
+
+	s.binary = escape_is_binary(data, len);
+	return s;
+}
+
+/* What c received since the expectation began. */
+static struct shown shown_received(const struct conn *c)
+{
+	struct shown s = {.body = c->rx, .body_len = c->rx_len, .base = c->dropped};
+	uint64_t tail_start = c->known.matched - c->known.tail_len;
+
+	if (c->known_at && c->dropped > 0 && tail_start < c->dropped) {
+		s.head = c->known.tail;
+		s.head_len = (size_t)(c->dropped - tail_start);
+		s.base = tail_start;
+	}
+	s.len = c->dropped + c->rx_len;
+	s.binary = escape_is_binary(s.head, s.head_len) || escape_is_binary(c->rx, c->rx_len);
+	return s;
+}
+
+/* Quotes up to SHOW bytes from around offset `at`: "h\x00i"... (N bytes,
+ * from byte K), and adds a hex dump to dump when binary. */
+static void describe(struct strbuf *out, struct strbuf *dump, const struct shown *s, uint64_t at,
+                     const char *label)
+{
+	uint8_t win[SHOW > DUMP ? SHOW : DUMP];
+	uint64_t start = at > 16 ? at - 16 : 0, row = start & ~(uint64_t)15;
+	size_t n, k;
+
+	if (s->len == 0) {
+		strbuf_puts(out, "nothing");
+		return;
+	}
+	n = s->len - start < SHOW ? (size_t)(s->len - start) : SHOW;
+	k = shown_copy(s, start, win, n);
+	escape_quote_sb(out, win, k, k);
+	if (start > 0 || n < s->len - start) {
+		strbuf_printf(out, "%s (%llu bytes", n < s->len - start ? "..." : "",
+		              (unsigned long long)s->len);
+		if (start > 0)
+			strbuf_printf(out, ", from byte %llu", (unsigned long long)start);
+		strbuf_putc(out, ')');
+	}
+	if (s->binary) {
+		strbuf_printf(dump, "\n    %s\n", label);
+		k = shown_copy(s, row, win, DUMP);
+		escape_hexdump_sb(dump, win, k, DUMP, "        ");
+	}
 }
 
 /* First offset where a and b differ (within the shorter length). */
@@ -46,134 +127,165 @@ static size_t diff_at(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
 	return i;
 }
 
-/* Quotes up to SHOW bytes of data from around offset `at`: "h\x00i"...
- * (N bytes, from byte K), and adds a hex dump to *dump when binary. */
-static void describe(const uint8_t *data, size_t len, size_t at, const char *label, char *out,
-                     size_t cap, char *dump, size_t dumpcap)
+static int known_kind(enum plan_op op)
 {
-	char q[SHOW * 4 + 8], from[48] = "";
-	size_t start = at > 16 ? at - 16 : 0, n = len - start < SHOW ? len - start : SHOW;
-	size_t used = strlen(dump), row = start & ~(size_t)15;
-
-	if (len == 0) {
-		snprintf(out, cap, "nothing");
-		return;
-	}
-	escape_quote(data + start, n, n, q, sizeof(q));
-	if (start > 0)
-		snprintf(from, sizeof(from), ", from byte %zu", start);
-	if (start > 0 || n < len - start)
-		snprintf(out, cap, "%s%s (%zu bytes%s)", q, n < len - start ? "..." : "", len,
-		         from);
-	else
-		snprintf(out, cap, "%s", q);
-	if (escape_is_binary(data, len) && used + 64 < dumpcap) {
-		snprintf(dump + used, dumpcap - used, "\n    %s\n", label);
-		used = strlen(dump);
-		escape_hexdump(data + row, len - row, DUMP, "        ", dump + used,
-		               dumpcap - used);
-	}
+	return op == PLAN_EXPECT_BYTES || op == PLAN_EXPECT_LINE;
 }
 
-/* Fails the expectation: "connection c1: expected WANT within D, got ...",
- * hex dumps of binary data after the sentence. */
-static enum eval fail(struct fiber *f, const char *why)
+/* What the statement wanted, for the message. */
+static void describe_want(struct op *op, struct strbuf *sb, struct strbuf *dump, uint64_t at)
 {
-	struct conn *c = f->xconn;
-	const struct plan_stmt *s = f->cur;
-	char want[SHOW * 4 + 160], got[SHOW * 4 + 96], end[256], d[32], dump[2048] = "";
-	size_t at = f->want ? diff_at(c->rx, c->rx_len, f->want, f->want_len) : 0;
-	const char *verb =
-	    s->op == PLAN_EXPECT_NOTHING || s->op == PLAN_EXPECT_NO_DATAGRAM ? "for" : "within";
+	const struct op_expect *x = &op->u.expect;
+	struct shown s;
 
-	switch (s->op) {
+	switch (op->stmt->op) {
 	case PLAN_EXPECT_REGEX:
-		snprintf(want, sizeof(want), "a match for /%.*s%s/",
-		         (int)(f->want_len > SHOW ? SHOW : f->want_len), f->want,
-		         f->want_len > SHOW ? "..." : "");
-		break;
+		strbuf_printf(sb, "a match for /%.*s%s/",
+		              (int)(x->want_len > SHOW ? SHOW : x->want_len), (const char *)x->want,
+		              x->want_len > SHOW ? "..." : "");
+		return;
 	case PLAN_EXPECT_TIMESTAMP:
-		describe(f->want, f->want_len, 0, "expected after the time:", got, sizeof(got),
-		         dump, sizeof(dump));
-		snprintf(want, sizeof(want), "\"[CTIME] \" then %s", got);
-		break;
+		strbuf_puts(sb, "\"[CTIME] \" then ");
+		s = shown_mem(x->want, x->want_len);
+		describe(sb, dump, &s, 0, "expected after the time:");
+		return;
 	case PLAN_EXPECT_NOTHING:
-		snprintf(want, sizeof(want), "nothing");
-		break;
+		strbuf_puts(sb, "nothing");
+		return;
 	case PLAN_EXPECT_EOF:
-		snprintf(want, sizeof(want), "EOF");
-		break;
+		strbuf_puts(sb, "EOF");
+		return;
 	case PLAN_EXPECT_RESET:
-		snprintf(want, sizeof(want), "a reset");
-		break;
+		strbuf_puts(sb, "a reset");
+		return;
 	case PLAN_EXPECT_CLOSED:
-		snprintf(want, sizeof(want), "EOF or a reset");
-		break;
+		strbuf_puts(sb, "EOF or a reset");
+		return;
 	case PLAN_EXPECT_NO_DATAGRAM:
-		snprintf(want, sizeof(want), "no datagram");
+		strbuf_puts(sb, "no datagram");
+		return;
+	case PLAN_EXPECT_BYTES:
+	case PLAN_EXPECT_LINE:
+		s = (struct shown){.len = op->conn->known.total, .known = &op->conn->known};
+		s.binary = known_binary(&op->conn->known);
+		describe(sb, dump, &s, at, "expected:");
+		return;
+	case PLAN_EXPECT_DATAGRAM:
+		s = shown_mem(x->want, x->want_len);
+		describe(sb, dump, &s, at, "expected:");
+		return;
+	case PLAN_CONNECT:
+	case PLAN_WRITE:
+	case PLAN_SEND:
+	case PLAN_SHUTDOWN:
+	case PLAN_CLOSE:
+	case PLAN_RESET:
+	case PLAN_PAUSE:
+	case PLAN_RESUME:
+	case PLAN_SLEEP:
+	case PLAN_PARALLEL:
+	case PLAN_REPEAT:
+	case PLAN_RESTART:
+	case PLAN_SIGNAL:
+	case PLAN_EXPECT_EXIT:
+	case PLAN_EXPECT_SECOND_FAILS:
+	case PLAN_SNAPSHOT:
+	case PLAN_EXPECT_COUNT:
 		break;
-	default:
-		describe(f->want, f->want_len, at, "expected:", want, sizeof(want), dump,
-		         sizeof(dump));
 	}
-	describe(c->rx, c->rx_len, at, "received:", got, sizeof(got), dump, sizeof(dump));
-	conn_status_text(c, end, sizeof(end));
-	engine_fail(f->eng, s, VERDICT_FAIL, "connection %s: expected %s %s %s, got %s%s%s%s%s%s",
-	            c->name, want, verb, dur(engine_ms(f->eng, s->ms), d, sizeof(d)), got, end,
-	            why ? " (" : "", why ? why : "", why ? ")" : "", dump);
+	assert(!"not an expectation on a connection");
+}
+
+static const char *dur(uint64_t ms, char *buf, size_t cap)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, cap, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, cap, "%llums", (unsigned long long)ms);
+	return buf;
+}
+
+/* Fails the expectation: "connection c1: expected WANT within D, got
+ * ...", hex dumps of binary data after the sentence. */
+static enum eval fail(struct op *op, const char *why)
+{
+	struct conn *c = op->conn;
+	const struct op_expect *x = &op->u.expect;
+	enum plan_op kind = op->stmt->op;
+	struct strbuf msg = {NULL, 0, 0, 0}, dump = {NULL, 0, 0, 0};
+	uint64_t at =
+	    known_kind(kind) ? c->known.matched : diff_at(c->rx, c->rx_len, x->want, x->want_len);
+	struct shown got = shown_received(c);
+	char d[32];
+
+	strbuf_printf(&msg, "connection %s: expected ", c->name);
+	describe_want(op, &msg, &dump, at);
+	strbuf_printf(&msg, " %s %s, got ",
+	              kind == PLAN_EXPECT_NOTHING || kind == PLAN_EXPECT_NO_DATAGRAM ? "for"
+	                                                                             : "within",
+	              dur(op_ms(op->ctx, op->stmt->ms), d, sizeof(d)));
+	describe(&msg, &dump, &got, at, "received:");
+	conn_status(c, &msg);
+	if (why)
+		strbuf_printf(&msg, " (%s)", why);
+	strbuf_puts(&msg, strbuf_text(&dump));
+	strbuf_release(&dump);
+	op_fail_sb(op, VERDICT_FAIL, &msg);
 	return EV_FAILED;
 }
 
-static int ended(const struct conn *c)
+static enum eval eval_known(struct op *op)
 {
-	return c->eof || c->reset || c->read_err;
+	struct conn *c = op->conn;
+	char why[64];
+
+	switch (conn_match_known(c)) {
+	case MATCH_OK:
+		conn_forget_known(c);
+		return EV_OK;
+	case MATCH_MISMATCH:
+		snprintf(why, sizeof(why), "differs at byte %llu",
+		         (unsigned long long)c->known.matched);
+		return fail(op, why);
+	case MATCH_NEED_MORE:
+		break;
+	}
+	return conn_ended(c) ? fail(op, NULL) : EV_PENDING;
 }
 
-static enum eval take(struct fiber *f, size_t n)
+static enum eval eval_buffered(struct op *op)
 {
-	conn_consume(f->xconn, n);
-	return EV_OK;
-}
-
-static enum eval eval_bytes(struct fiber *f)
-{
-	struct conn *c = f->xconn;
+	struct conn *c = op->conn;
+	struct op_expect *x = &op->u.expect;
 	size_t used = 0;
 	char why[160];
 	enum match_result r;
 
-	if (f->cur->op == PLAN_EXPECT_REGEX)
-		r = match_regex(f->re, c->rx, c->rx_len, ended(c), &used);
-	else if (f->cur->op == PLAN_EXPECT_TIMESTAMP)
-		r = match_timestamp(c->rx, c->rx_len, f->want, f->want_len, time(NULL),
-		                    STAMP_SLACK_S, &used, why, sizeof(why));
+	if (op->stmt->op == PLAN_EXPECT_REGEX)
+		r = match_regex(x->re, c->rx, c->rx_len, conn_ended(c), &used);
 	else
-		r = match_bytes(c->rx, c->rx_len, f->want, f->want_len, &used);
-	if (r == MATCH_OK)
-		return take(f, used);
-	if (r == MATCH_MISMATCH) {
-		if (f->cur->op == PLAN_EXPECT_TIMESTAMP)
-			return fail(f, why);
-		if (f->cur->op == PLAN_EXPECT_REGEX)
-			return fail(f, "no match");
-		snprintf(why, sizeof(why), "differs at byte %zu",
-		         diff_at(c->rx, c->rx_len, f->want, f->want_len));
-		return fail(f, why);
+		r = match_timestamp(c->rx, c->rx_len, x->want, x->want_len, time(NULL),
+		                    STAMP_SLACK_S, &used, why, sizeof(why));
+	if (r == MATCH_OK) {
+		conn_consume(c, used);
+		return EV_OK;
 	}
-	return ended(c) ? fail(f, NULL) : EV_PENDING;
+	if (r == MATCH_MISMATCH)
+		return fail(op, op->stmt->op == PLAN_EXPECT_REGEX ? "no match" : why);
+	return conn_ended(c) ? fail(op, NULL) : EV_PENDING;
 }
 
-static enum eval eval_end(struct fiber *f)
+static enum eval eval_end(struct op *op)
 {
-	struct conn *c = f->xconn;
-	enum plan_op op = f->cur->op;
+	struct conn *c = op->conn;
+	enum plan_op kind = op->stmt->op;
 
 	if (c->rx_len > 0)
-		return fail(f, NULL);
-	if (!ended(c))
+		return fail(op, NULL);
+	if (!conn_ended(c))
 		return EV_PENDING;
-	if ((op == PLAN_EXPECT_EOF && !c->eof) || (op == PLAN_EXPECT_RESET && !c->reset))
-		return fail(f, NULL);
+	if ((kind == PLAN_EXPECT_EOF && !c->eof) || (kind == PLAN_EXPECT_RESET && !c->reset))
+		return fail(op, NULL);
 	c->write_err_explained = 1;
 	return EV_OK;
 }
@@ -191,11 +303,12 @@ static int same_addr(const struct sockaddr_storage *a, const struct addr *b)
 	       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
 }
 
-static enum eval eval_datagram(struct fiber *f)
+static enum eval eval_datagram(struct op *op)
 {
-	struct conn *c = f->xconn;
+	struct conn *c = op->conn;
+	const struct op_expect *x = &op->u.expect;
 	struct dgram *d = c->dq;
-	const struct addr *server = target_addr(f->eng->env->target);
+	const struct addr *server = target_addr(op->ctx->target);
 	char why[512], from[ADDR_TEXT_MAX], want[ADDR_TEXT_MAX];
 	struct addr a;
 	int from_ok;
@@ -210,6 +323,7 @@ static enum eval eval_datagram(struct fiber *f)
 	free(c->rx);
 	c->rx = malloc(d->len ? d->len : 1);
 	c->rx_len = c->rx ? d->len : 0;
+	c->rx_cap = c->rx_len;
 	if (c->rx)
 		memcpy(c->rx, d->data, d->len);
 	addr_from_sockaddr(&a, (struct sockaddr *)&d->from, sizeof(d->from));
@@ -217,126 +331,144 @@ static enum eval eval_datagram(struct fiber *f)
 	addr_format(server, want, sizeof(want));
 	from_ok = same_addr(&d->from, server);
 	free(d);
-	if (f->cur->op == PLAN_EXPECT_NO_DATAGRAM)
-		return fail(f, NULL);
-	if (c->rx_len != f->want_len || (c->rx_len && memcmp(c->rx, f->want, c->rx_len) != 0)) {
+	if (op->stmt->op == PLAN_EXPECT_NO_DATAGRAM)
+		return fail(op, NULL);
+	if (c->rx_len != x->want_len || (c->rx_len && memcmp(c->rx, x->want, c->rx_len) != 0)) {
 		snprintf(why, sizeof(why), "a datagram of %zu bytes, expected %zu", c->rx_len,
-		         f->want_len);
-		return fail(f, why);
+		         x->want_len);
+		return fail(op, why);
 	}
 	if (!from_ok) {
 		snprintf(why, sizeof(why), "it came from %s, not from %s where it was sent", from,
 		         want);
-		return fail(f, why);
+		return fail(op, why);
 	}
 	c->rx_len = 0;
 	return EV_OK;
 }
 
-static enum eval evaluate(struct fiber *f)
+static enum eval evaluate(struct op *op)
 {
-	struct conn *c = f->xconn;
+	struct conn *c = op->conn;
 
-	switch (f->cur->op) {
+	switch (op->stmt->op) {
+	case PLAN_EXPECT_BYTES:
+	case PLAN_EXPECT_LINE:
+		return eval_known(op);
+	case PLAN_EXPECT_REGEX:
+	case PLAN_EXPECT_TIMESTAMP:
+		return eval_buffered(op);
 	case PLAN_EXPECT_NOTHING:
-		return c->rx_len > 0 || ended(c) ? fail(f, NULL) : EV_PENDING;
+		return c->rx_len > 0 || conn_ended(c) ? fail(op, NULL) : EV_PENDING;
 	case PLAN_EXPECT_EOF:
 	case PLAN_EXPECT_RESET:
 	case PLAN_EXPECT_CLOSED:
-		return eval_end(f);
+		return eval_end(op);
 	case PLAN_EXPECT_DATAGRAM:
 	case PLAN_EXPECT_NO_DATAGRAM:
-		return eval_datagram(f);
-	default:
-		return eval_bytes(f);
+		return eval_datagram(op);
+	case PLAN_CONNECT:
+	case PLAN_WRITE:
+	case PLAN_SEND:
+	case PLAN_SHUTDOWN:
+	case PLAN_CLOSE:
+	case PLAN_RESET:
+	case PLAN_PAUSE:
+	case PLAN_RESUME:
+	case PLAN_SLEEP:
+	case PLAN_PARALLEL:
+	case PLAN_REPEAT:
+	case PLAN_RESTART:
+	case PLAN_SIGNAL:
+	case PLAN_EXPECT_EXIT:
+	case PLAN_EXPECT_SECOND_FAILS:
+	case PLAN_SNAPSHOT:
+	case PLAN_EXPECT_COUNT:
+		break;
 	}
+	assert(!"not an expectation on a connection");
+	return EV_FAILED;
 }
 
-void expect_cleanup(struct fiber *f)
+void expect_release(struct op *op)
 {
-	if (f->xconn)
-		f->xconn->waiter = NULL;
-	f->xconn = NULL;
-	free(f->want);
-	f->want = NULL;
-	f->want_len = 0;
-	match_regex_free(f->re);
-	f->re = NULL;
-	fiber_stop_timer(f);
+	struct op_expect *x = &op->u.expect;
+
+	if (op->conn && op->conn->reader == op)
+		op->conn->reader = NULL;
+	free(x->want);
+	x->want = NULL;
+	x->want_len = 0;
+	match_regex_free(x->re);
+	x->re = NULL;
 }
 
-static void on_expect_timer(uv_timer_t *t)
+/* The expectation is over, one way or the other. */
+static void settle(struct op *op, enum eval r)
 {
-	struct fiber *f = t->data;
-	enum plan_op op = f->cur->op;
-
-	if (op == PLAN_EXPECT_NOTHING || op == PLAN_EXPECT_NO_DATAGRAM) {
-		expect_cleanup(f);
-		fiber_resume(f); /* quiet for the whole time: as expected */
+	if (r == EV_PENDING)
 		return;
-	}
-	fail(f, NULL);
+	if (op->conn->known_at == op->stmt && r == EV_FAILED)
+		conn_forget_known(op->conn);
+	expect_release(op);
+	if (r == EV_OK)
+		op_done(op);
 }
 
-void expect_check(struct fiber *f)
+static void on_input(struct op *op)
 {
-	enum eval r;
-
-	if (!f->xconn || f->eng->finished)
-		return;
-	r = evaluate(f);
-	if (r == EV_OK) {
-		expect_cleanup(f);
-		fiber_resume(f);
-	}
+	if (!op->ctx->finished)
+		settle(op, evaluate(op));
 }
 
-/* Renders what the statement expects into f->want (and f->re). */
-static int prepare(struct fiber *f, const struct plan_stmt *s)
+static void on_deadline(struct op *op)
 {
+	enum plan_op kind = op->stmt->op;
+
+	/* Quiet for the whole time is what these two wanted. */
+	settle(op, kind == PLAN_EXPECT_NOTHING || kind == PLAN_EXPECT_NO_DATAGRAM ? EV_OK
+	                                                                          : fail(op, NULL));
+}
+
+/* Renders what a buffered or datagram expectation needs. */
+static int prepare(struct op *op)
+{
+	const struct plan_stmt *s = op->stmt;
+	struct op_expect *x = &op->u.expect;
 	char err[256];
 
-	if (plan_bytes_render(&s->data, f->index, &f->want, &f->want_len) < 0)
-		return engine_fail(f->eng, s, VERDICT_ERROR, "out of memory"), -1;
-	if (s->op == PLAN_EXPECT_LINE) {
-		uint8_t *grown = realloc(f->want, f->want_len + 1);
-		if (!grown)
-			return engine_fail(f->eng, s, VERDICT_ERROR, "out of memory"), -1;
-		f->want = grown;
-		f->want[f->want_len++] = '\n';
+	memset(x, 0, sizeof(*x));
+	if (known_kind(s->op)) {
+		conn_expect_known(op->conn, s, op->index, s->op == PLAN_EXPECT_LINE);
+		return 0;
 	}
+	if (plan_bytes_render(&s->data, op->index, &x->want, &x->want_len) < 0)
+		return op_fail(op, VERDICT_ERROR, "out of memory"), -1;
 	if (s->op == PLAN_EXPECT_REGEX &&
-	    match_regex_compile(f->want, f->want_len, &f->re, err, sizeof(err)) < 0)
-		return engine_fail(f->eng, s, VERDICT_ERROR, "%s", err), -1;
+	    match_regex_compile(x->want, x->want_len, &x->re, err, sizeof(err)) < 0)
+		return op_fail(op, VERDICT_ERROR, "%s", err), -1;
 	return 0;
 }
 
-enum step expect_start(struct fiber *f, const struct plan_stmt *s)
+void expect_start(struct op *op, struct conn *c)
 {
-	struct conn *c = fiber_lookup(f, s);
-	int dgram = s->op == PLAN_EXPECT_DATAGRAM || s->op == PLAN_EXPECT_NO_DATAGRAM;
+	int dgram = op->stmt->op == PLAN_EXPECT_DATAGRAM || op->stmt->op == PLAN_EXPECT_NO_DATAGRAM;
 	enum eval r;
 
-	if (!c) {
-		engine_fail(f->eng, s, VERDICT_ERROR, "unknown connection %s", s->conn);
-		return STEP_STOP;
-	}
+	op->conn = c;
 	if (dgram != (c->transport == PLAN_TRANSPORT_UDP)) {
-		engine_fail(f->eng, s, VERDICT_ERROR, "connection %s is %s: use %s", c->name,
-		            dgram ? "a stream" : "udp", dgram ? "expect DATA" : "expect datagram");
-		return STEP_STOP;
+		op_fail(op, VERDICT_ERROR, "connection %s is %s: use %s", c->name,
+		        dgram ? "a stream" : "udp", dgram ? "expect DATA" : "expect datagram");
+		return;
 	}
-	if (prepare(f, s) < 0)
-		return STEP_STOP;
-	f->xconn = c;
-	c->waiter = f;
-	r = evaluate(f);
-	if (r == EV_OK) {
-		expect_cleanup(f);
-		return STEP_NEXT;
+	if (prepare(op) < 0) {
+		expect_release(op);
+		return;
 	}
-	if (r == EV_FAILED)
-		return STEP_STOP;
-	fiber_wait_timer(f, engine_ms(f->eng, s->ms), on_expect_timer);
-	return STEP_WAIT;
+	c->reader = op;
+	c->on_input = on_input;
+	r = evaluate(op);
+	if (r == EV_PENDING)
+		op_after(op, op_ms(op->ctx, op->stmt->ms), on_deadline);
+	settle(op, r);
 }

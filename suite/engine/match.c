@@ -30,6 +30,82 @@ enum match_result match_bytes(const uint8_t *got, size_t got_len, const uint8_t 
 	return MATCH_OK;
 }
 
+void match_known_init(struct match_known *m, const struct plan_bytes *b, long index, int lf)
+{
+	memset(m, 0, sizeof(*m));
+	plan_cursor_init(&m->start, b, index);
+	m->want = m->start;
+	m->data_len = plan_bytes_len(b, index);
+	m->total = m->data_len + (lf != 0);
+}
+
+/* Keeps the last MATCH_TAIL bytes of what matched. */
+static void remember(struct match_known *m, const uint8_t *p, size_t n)
+{
+	if (n >= MATCH_TAIL) {
+		memcpy(m->tail, p + n - MATCH_TAIL, MATCH_TAIL);
+		m->tail_len = MATCH_TAIL;
+		return;
+	}
+	if (m->tail_len + n > MATCH_TAIL) {
+		size_t drop = m->tail_len + n - MATCH_TAIL;
+		memmove(m->tail, m->tail + drop, m->tail_len - drop);
+		m->tail_len -= drop;
+	}
+	memcpy(m->tail + m->tail_len, p, n);
+	m->tail_len += n;
+}
+
+size_t match_known_expected(const struct match_known *m, uint64_t from, uint8_t *out, size_t n)
+{
+	struct plan_cursor c;
+	size_t k = 0;
+
+	if (from >= m->total)
+		return 0;
+	if (n > m->total - from)
+		n = (size_t)(m->total - from);
+	if (from < m->data_len) {
+		c = m->start;
+		plan_cursor_skip(&c, from);
+		k = plan_cursor_read(&c, out, n);
+	}
+	if (k < n) /* the rest is the LF of a line */
+		out[k++] = '\n';
+	return k;
+}
+
+enum match_result match_known_feed(struct match_known *m, const uint8_t *got, size_t n,
+                                   size_t *used)
+{
+	uint8_t buf[4096];
+	size_t done = 0;
+
+	while (done < n && m->matched < m->total) {
+		uint64_t left = m->total - m->matched;
+		size_t want = n - done < sizeof(buf) ? n - done : sizeof(buf), k, same = 0;
+		struct plan_cursor peek = m->want;
+
+		if (want > left)
+			want = (size_t)left;
+		k = plan_cursor_read(&peek, buf, want);
+		if (k < want) /* past the data: the LF of a line */
+			buf[k++] = '\n';
+		while (same < k && buf[same] == got[done + same])
+			same++;
+		plan_cursor_skip(&m->want, same);
+		remember(m, got + done, same);
+		m->matched += same;
+		done += same;
+		if (same < k) {
+			*used = done;
+			return MATCH_MISMATCH;
+		}
+	}
+	*used = done;
+	return m->matched == m->total ? MATCH_OK : MATCH_NEED_MORE;
+}
+
 int match_regex_compile(const uint8_t *pattern, size_t len, struct match_regex **out, char *err,
                         size_t errlen)
 {

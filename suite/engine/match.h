@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "plan.h"
+
 enum match_result {
 	MATCH_NEED_MORE, /* consistent so far; wait for more bytes */
 	MATCH_OK,        /* satisfied; *consumed bytes belong to it */
@@ -24,6 +26,37 @@ enum match_result {
 /* want must be the next bytes of got. */
 enum match_result match_bytes(const uint8_t *got, size_t got_len, const uint8_t *want,
                               size_t want_len, size_t *consumed);
+
+#define MATCH_TAIL 32 /* matched bytes kept for messages */
+
+/* Known expected bytes (expect DATA, expect line DATA) compared with a
+ * stream as it arrives. Only a position in the expected data is kept,
+ * never a copy of it nor of the bytes that matched (but the last
+ * MATCH_TAIL of them, for messages), so expectations of any size the
+ * language allows take constant memory. */
+struct match_known {
+	struct plan_cursor start; /* the start of the data */
+	struct plan_cursor want;  /* the next expected byte of the data */
+	uint64_t data_len;        /* bytes of the data */
+	uint64_t total;           /* bytes expected in all: the data, and LF for a line */
+	uint64_t matched;         /* bytes matched so far */
+	uint8_t tail[MATCH_TAIL]; /* the last matched bytes, oldest first */
+	size_t tail_len;          /* bytes in tail */
+};
+
+/* Expects data b rendered with `index` for ${i}, then LF when lf. */
+void match_known_init(struct match_known *m, const struct plan_bytes *b, long index, int lf);
+
+/* Compares got[0..n) with the next expected bytes and moves past those
+ * that match. MATCH_OK: complete, *used bytes of got belonged to it;
+ * MATCH_NEED_MORE: all n bytes matched, more are expected;
+ * MATCH_MISMATCH: got[*used] differs from expected byte m->matched. */
+enum match_result match_known_feed(struct match_known *m, const uint8_t *got, size_t n,
+                                   size_t *used);
+
+/* Copies expected bytes [from, from + n) into out, for messages; returns
+ * how many there were. */
+size_t match_known_expected(const struct match_known *m, uint64_t from, uint8_t *out, size_t n);
 
 struct match_regex;
 

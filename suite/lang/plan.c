@@ -115,6 +115,67 @@ int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, siz
 	return 0;
 }
 
+void plan_cursor_init(struct plan_cursor *c, const struct plan_bytes *b, long index)
+{
+	memset(c, 0, sizeof(*c));
+	c->b = b;
+	c->index_len = index_digits(index, c->index);
+}
+
+/* The bytes of piece s as rendered, and their count. */
+static const uint8_t *piece_of(const struct plan_cursor *c, const struct plan_seg *s, size_t *len)
+{
+	*len = s->kind == PLAN_SEG_INDEX ? c->index_len : s->len;
+	return s->kind == PLAN_SEG_INDEX ? (const uint8_t *)c->index : s->bytes;
+}
+
+/* Moves past up to n bytes, copying them to out unless it is NULL. */
+static uint64_t advance(struct plan_cursor *c, uint8_t *out, uint64_t n)
+{
+	uint64_t done = 0;
+
+	while (done < n && c->b && c->seg < c->b->nsegs) {
+		const struct plan_seg *s = &c->b->segs[c->seg];
+		size_t len, take;
+		const uint8_t *src = piece_of(c, s, &len);
+
+		if (len == 0 || c->rep >= s->repeat) {
+			c->seg++;
+			c->rep = c->off = 0;
+			continue;
+		}
+		if (!out && c->off == 0 && n - done >= len) { /* whole repetitions at once */
+			uint64_t reps = (n - done) / len, left = s->repeat - c->rep;
+			if (reps > left)
+				reps = left;
+			c->rep += reps;
+			done += reps * len;
+			continue;
+		}
+		take = len - c->off < n - done ? len - c->off : (size_t)(n - done);
+		if (out)
+			memcpy(out + done, src + c->off, take);
+		done += take;
+		c->off += take;
+		if (c->off == len) {
+			c->off = 0;
+			c->rep++;
+		}
+	}
+	c->pos += done;
+	return done;
+}
+
+size_t plan_cursor_read(struct plan_cursor *c, uint8_t *out, size_t n)
+{
+	return (size_t)advance(c, out, n);
+}
+
+uint64_t plan_cursor_skip(struct plan_cursor *c, uint64_t n)
+{
+	return advance(c, NULL, n);
+}
+
 static void bytes_release(struct plan_bytes *b)
 {
 	size_t i;

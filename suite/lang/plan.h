@@ -169,6 +169,29 @@ size_t plan_bytes_len(const struct plan_bytes *b, long index);
  * the caller, free()), its length in *len. Returns 0 or -1 (no memory). */
 int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, size_t *len);
 
+/* A read position in rendered data, so that data of any size the
+ * language allows can be written or compared piece by piece without
+ * rendering it whole. */
+struct plan_cursor {
+	const struct plan_bytes *b; /* the data (not owned) */
+	char index[24];             /* ${i} in decimal */
+	size_t index_len;           /* its digits */
+	size_t seg;                 /* current piece */
+	size_t rep;                 /* repetition of that piece */
+	size_t off;                 /* byte within that repetition */
+	uint64_t pos;               /* bytes before the cursor */
+};
+
+/* Puts c at the start of b rendered with `index` for every ${i}. */
+void plan_cursor_init(struct plan_cursor *c, const struct plan_bytes *b, long index);
+
+/* Copies up to n next bytes into out and moves past them. Returns how
+ * many were copied: fewer than n only at the end of the data. */
+size_t plan_cursor_read(struct plan_cursor *c, uint8_t *out, size_t n);
+
+/* Moves past up to n bytes without copying them; returns how many. */
+uint64_t plan_cursor_skip(struct plan_cursor *c, uint64_t n);
+
 /* Releases everything p owns, then p itself. NULL is a no-op. */
 void plan_free(struct plan *p);
 

@@ -1,24 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The format dispatch of render.h and the helpers every renderer shares.
+ * The format dispatch of render.h, and the text blocks for live progress.
  * Every renderer appends to a strbuf, whose allocation failure is checked
  * once, at the end.
  */
 #include "render_int.h"
 
 #include <string.h>
-
-const char *report_nz(const char *s)
-{
-	return s ? s : "";
-}
-
-size_t report_first_line_len(const char *s)
-{
-	size_t n = strcspn(s, "\n");
-
-	return n > 0 && s[n - 1] == '\r' ? n - 1 : n;
-}
 
 int report_format_parse(const char *name, enum report_format *out)
 {

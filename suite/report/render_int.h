@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the renderers: the helpers they share (render.c) and one
- * entry point per format, which render.c dispatches to. Not for other
- * modules.
+ * Internals of the renderers: one entry point per format, which render.c
+ * dispatches to. Not for other modules.
  */
 #ifndef SOCKSPEC_RENDER_INT_H
 #define SOCKSPEC_RENDER_INT_H
@@ -11,12 +10,6 @@
 
 #include "render.h"
 #include "strbuf.h"
-
-/* s, or "" when s is NULL. */
-const char *report_nz(const char *s);
-
-/* Length of the first line of s, its LF and a CR before it excluded. */
-size_t report_first_line_len(const char *s);
 
 /* Append the whole report r to sb in one format. */
 void render_text(struct strbuf *sb, const struct report *r, int color, int verbose);

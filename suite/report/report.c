@@ -13,18 +13,25 @@
 
 static const char *const verdict_names[VERDICTS] = {"pass", "fail", "skip", "error"};
 
-static const char *nz(const char *s)
+const char *report_nz(const char *s)
 {
 	return s ? s : "";
 }
 
+size_t report_first_line_len(const char *s)
+{
+	size_t n = strcspn(s, "\n");
+
+	return n > 0 && s[n - 1] == '\r' ? n - 1 : n;
+}
+
 static char *dup_or_empty(const char *s)
 {
-	size_t n = strlen(nz(s)) + 1;
+	size_t n = strlen(report_nz(s)) + 1;
 	char *d = malloc(n);
 
 	if (d)
-		memcpy(d, nz(s), n);
+		memcpy(d, report_nz(s), n);
 	return d;
 }
 

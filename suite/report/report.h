@@ -75,6 +75,12 @@ void report_summarize(const struct report *r, const struct report_run *run,
  * or errored; 1 otherwise (no case run at all is a failure). */
 int report_exit_status(const struct report *r);
 
+/* s, or "" when s is NULL. */
+const char *report_nz(const char *s);
+
+/* Length of the first line of s, its LF and a CR before it excluded. */
+size_t report_first_line_len(const char *s);
+
 /* "pass", "fail", "skip", "error". */
 const char *report_verdict_name(enum verdict v);
 

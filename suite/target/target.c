@@ -780,6 +780,21 @@ int target_restart(struct target *t, target_cb cb, void *arg)
 	return rc;
 }
 
+void target_cancel(struct target *t)
+{
+	t->op = OP_NONE;
+	t->op_cb = NULL;
+	t->deferred_op = 0;
+	(void)uv_timer_stop(&t->poll);
+	(void)uv_timer_stop(&t->deadline);
+	if (t->second) {
+		(void)uv_timer_stop(&t->second_timer);
+		child_abandon(t->second);
+		t->second = NULL;
+		t->second_cb = NULL;
+	}
+}
+
 int target_signal(struct target *t, int signo)
 {
 	if (!t->launched)

@@ -70,6 +70,11 @@ int target_stop(struct target *t, target_cb cb, void *arg);
  * port may be in TIME_WAIT); cb as for target_start(). */
 int target_restart(struct target *t, target_cb cb, void *arg);
 
+/* Forgets the operation in progress (its callback will not come) and
+ * kills a second instance: the caller is done with them. The instance,
+ * if any, keeps running: stop it with target_stop(). */
+void target_cancel(struct target *t);
+
 /* Sends signo to the main process of the instance. -ESRCH if none. */
 int target_signal(struct target *t, int signo);
 
