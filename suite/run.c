@@ -4,26 +4,43 @@
  * on a fresh port, so one case's crash or leftovers cannot decide
  * another's verdict. A target that never becomes ready is reported once;
  * the cases after it end as errors at once instead of each waiting out
- * its own readiness timeout.
+ * its own readiness timeout. Waiting is done in one place, wait_for(),
+ * which always has a deadline timer armed: the loop cannot block past it.
  */
 #define _GNU_SOURCE
 #include "run.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <uv.h>
 
 #include "engine.h"
 #include "parse.h"
+#include "scale.h"
+#include "sweep.h"
 #include "target.h"
 
+struct run_state {
+	struct report_run *run;   /* where verdicts go */
+	const struct run_opts *o; /* options */
+	uv_loop_t *loop;          /* the run's loop */
+	struct target *target;    /* the server under test */
+	uv_timer_t timer;         /* the deadline of the current wait */
+	int expired;              /* it passed */
+	int timer_closed;         /* the timer's close callback ran */
+	struct engine_env env;    /* the case the engine runs, for an abort */
+	char *dead;               /* set once the target cannot be used any more */
+};
+
+/* One awaited target callback. */
 struct waiter {
-	int done;   /* callback arrived */
-	int status; /* its status */
+	uv_loop_t *loop; /* stopped when the callback comes */
+	int done;        /* it came */
+	int status;      /* with this status */
 };
 
 static void on_done(struct target *t, int status, void *arg)
@@ -33,30 +50,50 @@ static void on_done(struct target *t, int status, void *arg)
 	(void)t;
 	w->done = 1;
 	w->status = status;
+	uv_stop(w->loop);
 }
 
-/* Runs the loop until the operation's callback has arrived. */
-static int wait_for(uv_loop_t *loop, struct waiter *w)
+static void on_wait_timer(uv_timer_t *h)
 {
-	while (!w->done)
-		uv_run(loop, UV_RUN_ONCE);
-	return w->status;
+	struct run_state *st = h->data;
+
+	st->expired = 1;
+	uv_stop(st->loop);
 }
 
-static int selected(const struct plan *p, const struct run_opts *o)
+/* Runs the loop until w's callback came (its status), the deadline
+ * (uv_now() time) passed (-ETIMEDOUT) or, when interruptible, the guard
+ * stopped the run (-EINTR). */
+static int wait_for(struct run_state *st, struct waiter *w, uint64_t deadline, int interruptible)
 {
-	int any = 0, hit = 0;
+	uint64_t now;
 
-	for (const char *const *g = o->only; g && *g; g++) {
-		any = 1;
-		hit |= fnmatch(*g, p->id, 0) == 0;
-	}
-	if (any && !hit)
-		return 0;
-	for (const char *const *g = o->exclude; g && *g; g++)
-		if (fnmatch(*g, p->id, 0) == 0)
-			return 0;
-	return 1;
+	uv_update_time(st->loop);
+	now = uv_now(st->loop);
+	st->expired = 0;
+	(void)uv_timer_start(&st->timer, on_wait_timer, deadline > now ? deadline - now : 0, 0);
+	while (!w->done && !st->expired && !(interruptible && guard_stopped(st->o->guard)))
+		uv_run(st->loop, UV_RUN_DEFAULT);
+	(void)uv_timer_stop(&st->timer);
+	if (w->done)
+		return w->status;
+	return st->expired ? -ETIMEDOUT : -EINTR;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	struct run_state *st = h->data;
+
+	st->timer_closed = 1;
+}
+
+/* The guard stopped the run: end the case in progress. */
+static void on_guard_stop(void *arg)
+{
+	struct run_state *st = arg;
+	char why[160];
+
+	engine_abort(&st->env, guard_reason(st->o->guard, why, sizeof(why)));
 }
 
 /* Why p does not apply to this run, or NULL. */
@@ -71,179 +108,304 @@ static const char *skip_reason(const struct plan *p, const struct run_opts *o, s
 	return NULL;
 }
 
-/* Last `lines` lines of the target's stderr and stdout, for a failure. */
-static char *target_output(struct target *t)
+/* The target's stderr and stdout, for a failure. */
+static void target_output(struct target *t, struct strbuf *sb)
 {
 	size_t elen = 0, olen = 0;
 	const char *e = target_stderr(t, &elen), *o = target_stdout(t, &olen);
-	char *text = NULL;
 
 	if (!target_launched(t))
-		return strdup("");
-	if (asprintf(&text, "%s%.*s%s%.*s", elen ? "[stderr]\n" : "", (int)elen, e,
-	             olen ? "[stdout]\n" : "", (int)olen, o) < 0)
-		return NULL;
-	return text;
-}
-
-static const char *start_error(int status)
-{
-	switch (status) {
-	case -ETIMEDOUT:
-		return "the target did not become ready in time";
-	case -ECHILD:
-		return "the target exited before it was ready";
-	default:
-		return strerror(-status);
+		return;
+	if (elen) {
+		strbuf_puts(sb, "[stderr]\n");
+		strbuf_putn(sb, e, elen);
+	}
+	if (olen) {
+		strbuf_puts(sb, "[stdout]\n");
+		strbuf_putn(sb, o, olen);
 	}
 }
 
-struct run_state {
-	struct report_run *run;   /* where verdicts go */
-	const struct run_opts *o; /* options */
-	uv_loop_t *loop;          /* the run's loop */
-	struct target *target;    /* the server under test */
-	char *dead;               /* set once the target could not start */
-};
+static void start_error(struct target *t, int status, struct strbuf *sb)
+{
+	char addr[ADDR_TEXT_MAX];
+
+	switch (status) {
+	case -ETIMEDOUT:
+		strbuf_puts(sb, "the target did not become ready in time");
+		break;
+	case -ECHILD:
+		strbuf_puts(sb, "the target exited before it was ready");
+		break;
+	case -EADDRNOTAVAIL:
+		addr_format(target_addr(t), addr, sizeof(addr));
+		strbuf_printf(sb, "the target announced %s but nothing listens on %s",
+		              target_announced(t) ? target_announced(t) : "?", addr);
+		break;
+	default:
+		strbuf_puts(sb, strerror(-status));
+	}
+}
 
 static void emit(struct run_state *st, const struct report_case *c)
 {
 	char *text;
 
-	if (!st->o->progress ||
+	if (!c || !st->o->progress ||
 	    !(text = report_render_case(st->run, c, st->o->color, st->o->verbose)))
 		return;
 	st->o->progress(text, st->o->progress_arg);
 	free(text);
 }
 
+/* Starts the instance for a case; 0, or the failure's status. */
+static int start(struct run_state *st, uint64_t deadline)
+{
+	struct waiter w = {st->loop, 0, 0};
+	int rc = target_start(st->target, on_done, &w);
+
+	if (rc == 0)
+		rc = wait_for(st, &w, deadline, 1);
+	if (!w.done)
+		target_cancel(st->target); /* the deadline or the guard came first */
+	return rc;
+}
+
+/* Stops the instance: SIGTERM, SIGKILL by the deadline (sooner when the
+ * run is being stopped), and a bounded wait for the reaping. */
+static void stop(struct run_state *st, uint64_t deadline)
+{
+	struct waiter w = {st->loop, 0, 0};
+	uint64_t now = uv_now(st->loop);
+
+	if (guard_stopped(st->o->guard) && deadline > now + RUN_STOP_MS)
+		deadline = now + RUN_STOP_MS;
+	target_set_deadline(st->target, deadline);
+	if (target_stop(st->target, on_done, &w) == 0 &&
+	    wait_for(st, &w, deadline + RUN_KILL_MS, 0) == -ETIMEDOUT && !st->dead)
+		st->dead = strdup("not run: the target could not be stopped (not even by SIGKILL)");
+}
+
+/* What a stopped target left behind fails the case. */
+static void sweep(struct run_state *st, struct report_entry *e, struct strbuf *msg)
+{
+	struct strbuf left = {NULL, 0, 0, 0};
+
+	if (!target_launched(st->target) ||
+	    sweep_leftovers(st->loop, target_addr(st->target), st->o->socktype, &left) <= 0) {
+		strbuf_release(&left);
+		return;
+	}
+	if (e->verdict == VERDICT_PASS) {
+		e->verdict = VERDICT_FAIL;
+		strbuf_printf(msg, "%s: %s", e->file, strbuf_text(&left));
+	} else {
+		strbuf_printf(msg, "%s; and %s", e->message, strbuf_text(&left));
+	}
+	e->message = strbuf_text(msg);
+	strbuf_release(&left);
+}
+
+/* Carries the case out on a started target, stops it, sweeps. */
+static void exchange(struct run_state *st, const struct plan *p, uint64_t deadline,
+                     struct report_entry *e, struct engine_result *res, struct strbuf *out,
+                     struct strbuf *msg)
+{
+	int rc;
+
+	st->env = (struct engine_env){
+	    .loop = st->loop,
+	    .target = st->target,
+	    .file = e->file,
+	    .transport = addr_family(target_addr(st->target)) == AF_UNIX ? PLAN_TRANSPORT_UNIX
+	                 : st->o->socktype == SOCK_DGRAM                 ? PLAN_TRANSPORT_UDP
+	                                                                 : PLAN_TRANSPORT_TCP,
+	    .timeout_scale = st->o->timeout_scale,
+	    .seed = st->o->seed,
+	    .deadline = deadline,
+	};
+	rc = engine_run(p, &st->env, res);
+	stop(st, deadline);
+	if (rc < 0) {
+		e->verdict = VERDICT_ERROR;
+		e->message = "out of memory";
+		return;
+	}
+	if (res->verdict != VERDICT_PASS)
+		target_output(st->target, out);
+	e->verdict = res->verdict;
+	e->duration_ms = res->duration_ms;
+	e->message = res->message;
+	e->line = res->line;
+	e->timeline = res->verdict != VERDICT_PASS || st->o->verbose ? res->timeline : "";
+	e->output = strbuf_text(out);
+	sweep(st, e, msg);
+}
+
+static void not_started(struct run_state *st, int rc, struct report_entry *e, struct strbuf *out,
+                        struct strbuf *msg)
+{
+	char why[160];
+
+	target_output(st->target, out);
+	if (rc == -EINTR) {
+		strbuf_printf(msg, "%s: %s", e->file, guard_reason(st->o->guard, why, sizeof(why)));
+	} else {
+		strbuf_printf(msg, "%s: ", e->file);
+		start_error(st->target, rc, msg);
+		strbuf_printf(msg, " (%s)", target_describe(st->target));
+		free(st->dead);
+		st->dead = strdup("not run: the target never became ready (see the first error)");
+	}
+	stop(st, uv_now(st->loop));
+	(void)sweep_leftovers(st->loop, NULL, 0, NULL);
+	e->verdict = VERDICT_ERROR;
+	e->message = strbuf_text(msg);
+	e->output = strbuf_text(out);
+}
+
 static void one_case(struct run_state *st, const struct plan *p, const char *file)
 {
-	const char *fam = plan_family_name(p->family), *why = skip_reason(p, st->o, st->target);
-	struct engine_env env = {.loop = st->loop,
-	                         .target = st->target,
-	                         .file = file,
-	                         .transport = PLAN_TRANSPORT_TCP,
-	                         .timeout_scale = st->o->timeout_scale,
-	                         .seed = st->o->seed};
+	const char *why = skip_reason(p, st->o, st->target);
+	struct report_entry e = {.id = p->id,
+	                         .family = plan_family_name(p->family),
+	                         .description = p->description,
+	                         .file = file};
 	struct engine_result res = {0};
-	struct waiter w = {0, 0};
-	const struct report_case *c;
-	char *out = NULL, *msg = NULL;
+	struct strbuf out = {NULL, 0, 0, 0}, msg = {NULL, 0, 0, 0};
+	uint64_t deadline;
 	int rc;
 
 	if (why || st->dead) {
-		c = report_add_case(st->run, p->id, fam, p->description,
-		                    why ? VERDICT_SKIP : VERDICT_ERROR, 0, why ? why : st->dead,
-		                    file, 0, "", "");
-		if (c)
-			emit(st, c);
+		e.verdict = why ? VERDICT_SKIP : VERDICT_ERROR;
+		e.message = why ? why : st->dead;
+		emit(st, report_add_case(st->run, &e));
 		return;
 	}
-	rc = target_start(st->target, on_done, &w);
-	if (rc == 0)
-		rc = wait_for(st->loop, &w);
-	if (rc < 0) {
-		out = target_output(st->target);
-		if (asprintf(&msg, "%s: %s (%s)", file, start_error(rc),
-		             target_describe(st->target)) < 0)
-			msg = NULL;
-		st->dead = strdup("not run: the target never became ready (see the first error)");
-		c = report_add_case(st->run, p->id, fam, p->description, VERDICT_ERROR, 0,
-		                    msg ? msg : "target start failed", file, 0, "", out ? out : "");
-	} else {
-		env.transport = addr_family(target_addr(st->target)) == AF_UNIX
-		                    ? PLAN_TRANSPORT_UNIX
-		                : st->o->socktype == SOCK_DGRAM ? PLAN_TRANSPORT_UDP
-		                                                : PLAN_TRANSPORT_TCP;
-		rc = engine_run(p, &env, &res);
-		w.done = 0;
-		if (target_stop(st->target, on_done, &w) == 0)
-			wait_for(st->loop, &w);
-		if (rc == 0 && res.verdict != VERDICT_PASS)
-			out = target_output(st->target);
-		c = rc < 0 ? report_add_case(st->run, p->id, fam, p->description, VERDICT_ERROR, 0,
-		                             "out of memory", file, 0, "", "")
-		           : report_add_case(
-		                 st->run, p->id, fam, p->description, res.verdict, res.duration_ms,
-		                 res.message, file, res.line,
-		                 res.verdict != VERDICT_PASS || st->o->verbose ? res.timeline : "",
-		                 out ? out : "");
-	}
-	if (c)
-		emit(st, c);
+	uv_update_time(st->loop);
+	deadline = uv_now(st->loop) + scale_ms(p->timeout_ms, st->o->timeout_scale);
+	target_set_deadline(st->target, deadline);
+	rc = start(st, deadline);
+	if (rc < 0)
+		not_started(st, rc, &e, &out, &msg);
+	else
+		exchange(st, p, deadline, &e, &res, &out, &msg);
+	emit(st, report_add_case(st->run, &e));
 	engine_result_free(&res);
-	free(out);
-	free(msg);
+	strbuf_release(&out);
+	strbuf_release(&msg);
 }
 
-/* Parses every file first: a broken case file stops the run before any
- * target is started. */
-static int parse_all(const struct case_set *set, struct plan ***plans, char *err, size_t errlen)
+int run_set_load(struct run_set *rs, struct case_set *files, char *err, size_t errlen)
 {
-	*plans = calloc(set->n + 1, sizeof(**plans));
-	if (!*plans) {
+	memset(rs, 0, sizeof(*rs));
+	rs->files = *files;
+	memset(files, 0, sizeof(*files));
+	rs->plans = calloc(rs->files.n + 1, sizeof(*rs->plans));
+	rs->selected = calloc(rs->files.n + 1, 1);
+	if (!rs->plans || !rs->selected) {
 		snprintf(err, errlen, "out of memory");
+		run_set_free(rs);
 		return RUN_FAILED;
 	}
-	for (size_t i = 0; i < set->n; i++)
-		if (parse_case(set->files[i].name, set->files[i].data, set->files[i].len,
-		               &(*plans)[i], err, errlen) < 0)
+	for (size_t i = 0; i < rs->files.n; i++) {
+		const struct case_file *f = &rs->files.files[i];
+		if (parse_case(f->name, f->data, f->len, &rs->plans[i], err, errlen) < 0) {
+			run_set_free(rs);
 			return RUN_BAD_CASES;
+		}
+	}
 	return RUN_OK;
 }
 
-static void free_plans(struct plan **plans, size_t n)
+size_t run_set_select(struct run_set *rs, const char *const *only, const char *const *exclude,
+                      unsigned char *hits)
 {
-	for (size_t i = 0; plans && i < n; i++)
-		plan_free(plans[i]);
-	free(plans);
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->files.n; i++) {
+		const char *id = rs->plans[i]->id;
+		int any = 0, hit = 0, out = 0;
+		for (size_t g = 0; only && only[g]; g++) {
+			any = 1;
+			if (fnmatch(only[g], id, 0) == 0)
+				hit = hits[g] = 1;
+		}
+		for (size_t g = 0; exclude && exclude[g]; g++)
+			out |= fnmatch(exclude[g], id, 0) == 0;
+		rs->selected[i] = (!any || hit) && !out;
+		n += rs->selected[i];
+	}
+	return n;
 }
 
-int run_cases(struct report *r, const struct case_set *set, const struct run_opts *o, char *err,
+uint64_t run_set_budget(const struct run_set *rs, double scale)
+{
+	uint64_t ms = 0;
+
+	for (size_t i = 0; i < rs->files.n; i++)
+		if (rs->selected[i])
+			ms += scale_ms(rs->plans[i]->timeout_ms, scale);
+	return ms;
+}
+
+void run_set_free(struct run_set *rs)
+{
+	for (size_t i = 0; rs->plans && i < rs->files.n; i++)
+		plan_free(rs->plans[i]);
+	free(rs->plans);
+	free(rs->selected);
+	cases_free(&rs->files);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static void progress_header(const struct run_opts *o, struct target *t)
+{
+	struct strbuf sb = {NULL, 0, 0, 0};
+
+	if (!o->progress)
+		return;
+	strbuf_printf(&sb, "== %s (%s framing): %s\n", o->name, o->framing, target_describe(t));
+	if (!sb.oom)
+		o->progress(strbuf_text(&sb), o->progress_arg);
+	strbuf_release(&sb);
+}
+
+int run_cases(struct report *r, const struct run_set *rs, const struct run_opts *o, char *err,
               size_t errlen)
 {
-	struct target_cfg tc = {o->command, o->connect,       o->socktype,
-	                        o->family,  o->timeout_scale, 0};
-	struct run_state st = {NULL, o, NULL, NULL, NULL};
-	struct plan **plans = NULL;
-	uv_loop_t loop;
-	int rc = parse_all(set, &plans, err, errlen);
+	struct target_cfg tc = {.command = o->command,
+	                        .connect = o->connect,
+	                        .socktype = o->socktype,
+	                        .family = o->family,
+	                        .timeout_scale = o->timeout_scale};
+	struct run_state st = {.o = o, .loop = o->loop};
+	int rc = RUN_OK;
 
-	if (rc != RUN_OK) {
-		free_plans(plans, set->n);
-		return rc;
-	}
-	if (uv_loop_init(&loop) < 0) {
-		free_plans(plans, set->n);
-		snprintf(err, errlen, "uv_loop_init failed");
+	if (target_new(o->loop, &tc, &st.target, err, errlen) < 0)
 		return RUN_FAILED;
-	}
-	st.loop = &loop;
-	if (target_new(&loop, &tc, &st.target, err, errlen) < 0) {
-		rc = RUN_FAILED;
-		goto done;
-	}
+	(void)uv_timer_init(o->loop, &st.timer);
+	st.timer.data = &st;
+	o->guard->on_stop = on_guard_stop;
+	o->guard->arg = &st;
 	st.run = report_add_run(r, o->name, target_describe(st.target), o->framing);
-	if (st.run && o->progress) {
-		char *head = NULL;
-		if (asprintf(&head, "== %s (%s framing): %s\n", o->name, o->framing,
-		             target_describe(st.target)) >= 0)
-			o->progress(head, o->progress_arg);
-		free(head);
-	}
-	for (size_t i = 0; st.run && i < set->n; i++)
-		if (selected(plans[i], o))
-			one_case(&st, plans[i], set->files[i].name);
+	if (st.run)
+		progress_header(o, st.target);
+	for (size_t i = 0; st.run && i < rs->files.n && !guard_stopped(o->guard); i++)
+		if (rs->selected[i])
+			one_case(&st, rs->plans[i], rs->files.files[i].name);
 	if (!st.run) {
 		snprintf(err, errlen, "out of memory");
 		rc = RUN_FAILED;
+	} else if (guard_stopped(o->guard)) {
+		rc = RUN_STOPPED;
 	}
+	o->guard->on_stop = NULL;
 	target_free(st.target);
-done:
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
-	free_plans(plans, set->n);
+	uv_close((uv_handle_t *)&st.timer, on_timer_closed);
+	for (int turn = 0; !st.timer_closed && turn < 100; turn++)
+		uv_run(o->loop, UV_RUN_NOWAIT); /* close callbacks run every turn */
+	assert(st.timer_closed);                /* st.timer is on this stack */
 	free(st.dead);
 	return rc;
 }

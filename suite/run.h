@@ -1,43 +1,77 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * run: one run = one set of cases against one target. For every case it
- * decides skip (not applicable) or runs it: start a fresh instance of a
- * launched target, wait until it is ready, carry the case out with the
- * engine, stop the instance, and append the verdict to the report.
+ * run: one run = one set of cases against one target. The cases are
+ * parsed and selected first (run_set_*), so that a broken case file, a
+ * --case glob that matches nothing and the run's time budget are known
+ * before any target starts. Then for every case: skip it (not
+ * applicable), or start a fresh instance of a launched target, carry
+ * the case out with the engine, stop the instance, sweep what it left
+ * behind, and append the verdict to the report. Every wait has the
+ * case's deadline — its timeout, armed before the target starts and
+ * covering the stop — and ends early when the guard stops the run.
  */
 #ifndef SOCKSPEC_RUN_H
 #define SOCKSPEC_RUN_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "cases.h"
+#include "guard.h"
+#include "plan.h"
 #include "render.h"
 
+#define RUN_KILL_MS 1000 /* after the deadline: for a SIGKILLed target to be reaped */
+#define RUN_STOP_MS 500  /* grace of the target stop when the run is interrupted */
+
 struct run_opts {
-	const char *name;           /* run name in the report: the profile, or the --cases path */
-	const char *command;        /* launched target template, {bin}/{framing} already replaced */
-	const char *connect;        /* or: external target address */
-	int socktype;               /* SOCK_STREAM or SOCK_DGRAM */
-	int family;                 /* AF_INET, AF_INET6 or AF_UNIX */
-	const char *framing;        /* "line" or "chunk" */
-	const char *const *only;    /* --case globs (NULL-terminated; empty: all) */
-	const char *const *exclude; /* --exclude globs (NULL-terminated) */
-	double timeout_scale;       /* --timeout-scale */
-	uint64_t seed;              /* --seed */
-	int verbose;                /* -v: timelines of every case */
-	int color;                  /* ANSI colours in progress output */
+	const char *name;     /* run name in the report: the profile, or the --cases path */
+	const char *command;  /* launched target template, {bin}/{framing} already replaced */
+	const char *connect;  /* or: external target address */
+	int socktype;         /* SOCK_STREAM, SOCK_DGRAM, or 0 (--cases: either) */
+	int family;           /* AF_INET, AF_INET6 or AF_UNIX */
+	const char *framing;  /* "line" or "chunk" */
+	double timeout_scale; /* --timeout-scale */
+	uint64_t seed;        /* --seed */
+	int verbose;          /* -v: timelines of every case */
+	int color;            /* ANSI colours in progress output */
 	void (*progress)(const char *text, void *arg); /* live per-case text, or NULL */
 	void *progress_arg;
+	uv_loop_t *loop;     /* the invocation's loop */
+	struct guard *guard; /* stops the run on a signal or the watchdog */
+};
+
+/* The cases of one run, parsed and selected. */
+struct run_set {
+	struct case_set files;   /* the case files (owned) */
+	struct plan **plans;     /* one per file (owned) */
+	unsigned char *selected; /* per file: --case/--exclude let it run */
 };
 
 #define RUN_OK        0 /* cases ran (or were skipped); see the report */
-#define RUN_BAD_CASES 2 /* a case file did not parse: err says where */
 #define RUN_FAILED    1 /* the run could not be set up: err says why */
+#define RUN_BAD_CASES 2 /* a case file did not parse: err says where */
+#define RUN_STOPPED   3 /* the guard stopped the run; the report has what ran */
 
-/* Runs the cases of `set` under o and appends a run to r. Returns RUN_OK,
- * RUN_BAD_CASES or RUN_FAILED with err (errlen bytes) filled. */
-int run_cases(struct report *r, const struct case_set *set, const struct run_opts *o, char *err,
+/* Takes files over and parses every one. Returns RUN_OK, or
+ * RUN_BAD_CASES / RUN_FAILED with err filled (rs is then freed). */
+int run_set_load(struct run_set *rs, struct case_set *files, char *err, size_t errlen);
+
+/* Selects the cases: all, or those matching a glob of only (when it has
+ * any) and none of exclude (NULL-terminated lists). hits[i] is set when
+ * only[i] matched a case. Returns the number selected. */
+size_t run_set_select(struct run_set *rs, const char *const *only, const char *const *exclude,
+                      unsigned char *hits);
+
+/* The sum of the selected cases' timeouts, scaled. */
+uint64_t run_set_budget(const struct run_set *rs, double scale);
+
+void run_set_free(struct run_set *rs);
+
+/* Runs the selected cases of rs under o, appending a run to r. Returns
+ * RUN_OK, RUN_FAILED (err filled) or RUN_STOPPED. */
+int run_cases(struct report *r, const struct run_set *rs, const struct run_opts *o, char *err,
               size_t errlen);
 
 #endif

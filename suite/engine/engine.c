@@ -189,7 +189,7 @@ static void start(struct engine *e)
 	}
 }
 
-int engine_run(const struct plan *p, const struct engine_env *env, struct engine_result *out)
+int engine_run(const struct plan *p, struct engine_env *env, struct engine_result *out)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 
@@ -208,10 +208,12 @@ int engine_run(const struct plan *p, const struct engine_env *env, struct engine
 	e->t0_ns = e->ctx.wire.t0_ns;
 	e->verdict = VERDICT_PASS;
 	seed_splits(e);
+	env->running = e;
 	start(e);
 	/* The case timer is armed until the end: this loop cannot hang. */
 	while (!e->ctx.finished)
 		uv_run(e->ctx.loop, UV_RUN_DEFAULT);
+	env->running = NULL;
 	uv_close((uv_handle_t *)&e->case_timer, on_handle_closed);
 	for (int turn = 0; e->ctx.handles > 0 && turn < CLOSE_TURNS; turn++)
 		uv_run(e->ctx.loop, UV_RUN_NOWAIT); /* close callbacks run every turn */
@@ -229,6 +231,17 @@ int engine_run(const struct plan *p, const struct engine_env *env, struct engine
 	free(e->message);
 	free(e);
 	return out->message && out->timeline ? 0 : -1;
+}
+
+void engine_abort(struct engine_env *env, const char *msg)
+{
+	struct engine *e = env->running;
+	struct strbuf sb = {NULL, 0, 0, 0};
+
+	if (!e || e->ctx.finished)
+		return;
+	strbuf_puts(&sb, msg);
+	engine_failed(&e->ctx, fiber_current(e->root), VERDICT_ERROR, &sb);
 }
 
 void engine_result_free(struct engine_result *r)

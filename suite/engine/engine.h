@@ -17,6 +17,8 @@
 #include "report.h"
 #include "target.h"
 
+struct engine;
+
 struct engine_env {
 	uv_loop_t *loop;               /* loop the target lives on */
 	struct target *target;         /* started (launched) or external */
@@ -24,7 +26,8 @@ struct engine_env {
 	enum plan_transport transport; /* what `connect NAME` alone means: TCP, UDP or UNIX */
 	double timeout_scale;          /* multiplies every timeout and duration in the case */
 	uint64_t seed;                 /* random splits */
-	uint64_t deadline; /* uv_now() by which the case must end; 0: its timeout from now */
+	uint64_t deadline;      /* uv_now() by which the case must end; 0: its timeout from now */
+	struct engine *running; /* set by engine_run() while it runs the case */
 };
 
 struct engine_result {
@@ -40,7 +43,12 @@ struct engine_result {
  * nothing of the case is left on the loop. Returns 0 with *out filled
  * (free with engine_result_free), or -1 if memory ran out before
  * anything could run. */
-int engine_run(const struct plan *p, const struct engine_env *env, struct engine_result *out);
+int engine_run(const struct plan *p, struct engine_env *env, struct engine_result *out);
+
+/* Ends the case engine_run() is running on env (if any) with an error
+ * verdict and msg, at the statement the case is at: the run is being
+ * stopped. Call it from a callback on the loop. */
+void engine_abort(struct engine_env *env, const char *msg);
 
 void engine_result_free(struct engine_result *r);
 

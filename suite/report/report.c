@@ -128,10 +128,7 @@ struct report_run *report_add_run(struct report *r, const char *profile, const c
 	return &r->runs[r->nruns++];
 }
 
-struct report_case *report_add_case(struct report_run *run, const char *id, const char *family,
-                                    const char *description, enum verdict v, uint64_t duration_ms,
-                                    const char *message, const char *file, unsigned line,
-                                    const char *timeline, const char *output)
+struct report_case *report_add_case(struct report_run *run, const struct report_entry *e)
 {
 	struct report_case c;
 	void *cases;
@@ -139,16 +136,16 @@ struct report_case *report_add_case(struct report_run *run, const char *id, cons
 	if (!run)
 		return NULL;
 	memset(&c, 0, sizeof(c));
-	c.verdict = v;
-	c.duration_ms = duration_ms;
-	c.line = line;
-	c.id = dup_or_empty(id);
-	c.family = dup_or_empty(family);
-	c.description = dup_or_empty(description);
-	c.message = dup_or_empty(message);
-	c.file = dup_or_empty(file);
-	c.timeline = dup_or_empty(timeline);
-	c.output = dup_or_empty(output);
+	c.verdict = e->verdict;
+	c.duration_ms = e->duration_ms;
+	c.line = e->line;
+	c.id = dup_or_empty(e->id);
+	c.family = dup_or_empty(e->family);
+	c.description = dup_or_empty(e->description);
+	c.message = dup_or_empty(e->message);
+	c.file = dup_or_empty(e->file);
+	c.timeline = dup_or_empty(e->timeline);
+	c.output = dup_or_empty(e->output);
 	cases = run->cases;
 	if (!c.id || !c.family || !c.description || !c.message || !c.file || !c.timeline ||
 	    !c.output || grow(&cases, run->ncases, &run->cap, sizeof(c)) < 0) {

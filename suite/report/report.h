@@ -60,12 +60,23 @@ void report_free(struct report *r);
 struct report_run *report_add_run(struct report *r, const char *profile, const char *target,
                                   const char *framing);
 
+/* A case's verdict as the runner hands it over. */
+struct report_entry {
+	const char *id;          /* "partial-recv/one-byte-writes" */
+	const char *family;      /* "partial-recv" */
+	const char *description; /* one line from the case header */
+	enum verdict verdict;    /* the verdict */
+	uint64_t duration_ms;    /* wall time of the case */
+	const char *message;     /* why it failed / was skipped / errored */
+	const char *file;        /* case file name */
+	unsigned line;           /* line of the failing statement; 0 when none */
+	const char *timeline;    /* wire log of the exchange */
+	const char *output;      /* target stdout/stderr excerpt */
+};
+
 /* Appends a case (strings copied; NULL strings become ""). Returns it,
  * or NULL. Valid until the next report_add_case() on the same run. */
-struct report_case *report_add_case(struct report_run *run, const char *id, const char *family,
-                                    const char *description, enum verdict v, uint64_t duration_ms,
-                                    const char *message, const char *file, unsigned line,
-                                    const char *timeline, const char *output);
+struct report_case *report_add_case(struct report_run *run, const struct report_entry *e);
 
 /* Counts verdicts of one run, or of all runs when run is NULL. */
 void report_summarize(const struct report *r, const struct report_run *run,

@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,10 +43,15 @@ int procfs_parse_inet_row(const char *line, struct procfs_inet_row *out)
 	int n = -1;
 	size_t hexlen;
 
+	unsigned long inode = 0;
+
 	if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%4x %*[0-9A-Fa-f]:%*x %2x%n", hex, &port, &state,
 	           &n) != 3 ||
 	    n < 0)
 		return -1;
+	/* tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode */
+	if (sscanf(line + n, " %*x:%*x %*x:%*x %*x %*u %*u %lu", &inode) != 1)
+		inode = 0;
 	hexlen = strlen(hex);
 	if (hexlen != 8 && hexlen != 32)
 		return -1;
@@ -51,24 +60,50 @@ int procfs_parse_inet_row(const char *line, struct procfs_inet_row *out)
 	decode_hex_addr(hex, hexlen, out->addr);
 	out->port = (uint16_t)port;
 	out->state = state;
+	out->inode = inode;
 	return 0;
 }
 
 int procfs_parse_unix_row(const char *line, struct procfs_unix_row *out)
 {
 	unsigned flags, type;
+	unsigned long inode;
 	int n = -1;
 
 	/* Num: RefCount Protocol Flags Type St Inode [Path] */
-	if (sscanf(line, "%*x: %*x %*x %x %x %*x %*u%n", &flags, &type, &n) != 2 || n < 0)
+	if (sscanf(line, "%*x: %*x %*x %x %x %*x %lu%n", &flags, &type, &inode, &n) != 3 || n < 0)
 		return -1;
 	line += n;
 	while (*line == ' ')
 		line++;
 	out->flags = flags;
 	out->type = type;
+	out->inode = inode;
 	out->path = line;
 	out->path_len = strcspn(line, "\n");
+	return 0;
+}
+
+int procfs_parse_stat(const char *text, struct procfs_proc *out)
+{
+	const char *open = strchr(text, '('), *close = strrchr(text, ')');
+	long pid, ppid, pgid;
+	size_t len;
+	char state;
+
+	/* "PID (COMM) STATE PPID PGRP ...": COMM may hold spaces and ')' */
+	if (!open || !close || close < open || sscanf(text, "%ld", &pid) != 1 ||
+	    sscanf(close + 1, " %c %ld %ld", &state, &ppid, &pgid) != 3)
+		return -1;
+	len = (size_t)(close - open - 1);
+	if (len >= sizeof(out->comm))
+		len = sizeof(out->comm) - 1;
+	memcpy(out->comm, open + 1, len);
+	out->comm[len] = '\0';
+	out->pid = (pid_t)pid;
+	out->ppid = (pid_t)ppid;
+	out->pgid = (pid_t)pgid;
+	out->state = state;
 	return 0;
 }
 
@@ -109,54 +144,166 @@ static int reachable(int family, const struct procfs_inet_row *r)
 	       !memcmp(r->addr, family == AF_INET6 ? lo6 : mapped_lo4, 16);
 }
 
-static int table_has(const char *path, int family, int type, uint16_t port)
+/* Inode (or 1 when the row has none) of the first matching socket in
+ * the table at path, 0 if none, -errno if unreadable. */
+static long table_find(const char *path, int family, int type, uint16_t port)
 {
 	char line[LINE_MAX_PROC];
 	struct procfs_inet_row r;
-	int found = 0;
+	long found = 0;
 	FILE *f = open_proc(path);
 
 	if (!f)
 		return -errno;
 	while (!found && fgets(line, sizeof(line), f))
-		found = procfs_parse_inet_row(line, &r) == 0 && r.port == port &&
-		        (type != SOCK_STREAM || r.state == PROCFS_TCP_LISTEN) &&
-		        reachable(family, &r);
+		if (procfs_parse_inet_row(line, &r) == 0 && r.port == port &&
+		    (type != SOCK_STREAM || r.state == PROCFS_TCP_LISTEN) && reachable(family, &r))
+			found = r.inode ? (long)r.inode : 1;
 	fclose(f);
 	return found;
 }
 
-int procfs_inet_bound(int family, int type, uint16_t port)
+/* The same question as table_find() put to the kernel's sock_diag
+ * netlink interface, which hands over the listening TCP sockets (or all
+ * UDP ones) only: a /proc/net/tcp full of TIME_WAIT lines costs
+ * milliseconds to read, and readiness is polled every 10 ms. Returns
+ * the inode, 0, or -errno when netlink cannot be used. */
+static long diag_find(int table, int family, int type, uint16_t port)
 {
-	int stream = type == SOCK_STREAM, v4 = 0, v6;
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 req;
+	} q = {.nh = {.nlmsg_len = sizeof(q),
+	              .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+	              .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	       .req = {.sdiag_family = (uint8_t)table,
+	               .sdiag_protocol = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP,
+	               .idiag_states = type == SOCK_STREAM ? 1u << PROCFS_TCP_LISTEN : ~0u}};
+	long buf[8192 / sizeof(long)], found = 0;
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), done = 0;
+	ssize_t n;
 
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &q, sizeof(q), 0) < 0) {
+		found = -errno;
+		done = 1;
+	}
+	while (!done && (n = recv(fd, buf, sizeof(buf), 0)) != 0) {
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			found = -errno;
+			break;
+		}
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+			struct procfs_inet_row r = {.addr_len = table == AF_INET ? 4 : 16};
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = 1;
+				if (h->nlmsg_type == NLMSG_ERROR && !found)
+					found = -EPROTO;
+				break;
+			}
+			memcpy(r.addr, m->id.idiag_src, r.addr_len);
+			if (!found && ntohs(m->id.idiag_sport) == port && reachable(family, &r))
+				found = m->idiag_inode ? (long)m->idiag_inode : 1;
+		}
+	}
+	close(fd);
+	return found;
+}
+
+/* Inode of a socket in one family's table, by netlink or else from /proc. */
+static long inet_find(int table, int family, int type, uint16_t port)
+{
+	long found = diag_find(table, family, type, port);
+
+	if (found >= 0)
+		return found;
+	if (table == AF_INET)
+		return table_find(type == SOCK_STREAM ? "/proc/net/tcp" : "/proc/net/udp", family,
+		                  type, port);
+	return table_find(type == SOCK_STREAM ? "/proc/net/tcp6" : "/proc/net/udp6", family, type,
+	                  port);
+}
+
+long procfs_inet_inode(int family, int type, uint16_t port)
+{
+	long v4 = 0, v6;
+
+	if (type == 0) { /* either: a listening stream socket, else a datagram one */
+		v4 = procfs_inet_inode(family, SOCK_STREAM, port);
+		return v4 != 0 ? v4 : procfs_inet_inode(family, SOCK_DGRAM, port);
+	}
 	if (family == AF_INET) {
-		v4 = table_has(stream ? "/proc/net/tcp" : "/proc/net/udp", family, type, port);
+		v4 = inet_find(AF_INET, family, type, port);
 		if (v4 > 0)
-			return 1;
+			return v4;
 	}
 	/* An IPv4 client also reaches a dual-stack socket bound to [::]. */
-	v6 = table_has(stream ? "/proc/net/tcp6" : "/proc/net/udp6", family, type, port);
+	v6 = inet_find(AF_INET6, family, type, port);
 	if (v6 >= 0 || family != AF_INET)
 		return v6;
 	return v4; /* no IPv6 table (IPv6 disabled): what the IPv4 one said */
 }
 
-int procfs_unix_bound(const char *path, int type)
+int procfs_inet_bound(int family, int type, uint16_t port)
+{
+	long inode = procfs_inet_inode(family, type, port);
+
+	return inode < 0 ? (int)inode : inode > 0;
+}
+
+long procfs_unix_inode(const char *path, int type)
 {
 	char line[LINE_MAX_PROC];
 	struct procfs_unix_row r;
 	size_t len = strlen(path);
-	int found = 0;
+	long found = 0;
 	FILE *f = open_proc("/proc/net/unix");
 
 	if (!f)
 		return -errno;
 	while (!found && fgets(line, sizeof(line), f))
-		found = procfs_parse_unix_row(line, &r) == 0 && r.path_len == len &&
-		        memcmp(r.path, path, len) == 0 &&
-		        (type != SOCK_STREAM || (r.flags & PROCFS_UNIX_LISTENING));
+		if (procfs_parse_unix_row(line, &r) == 0 && r.path_len == len &&
+		    memcmp(r.path, path, len) == 0 &&
+		    (type == SOCK_DGRAM || (r.flags & PROCFS_UNIX_LISTENING) ||
+		     (type == 0 && r.type != 1))) /* 0: a listening or a datagram socket */
+			found = r.inode ? (long)r.inode : 1;
 	fclose(f);
+	return found;
+}
+
+int procfs_unix_bound(const char *path, int type)
+{
+	long inode = procfs_unix_inode(path, type);
+
+	return inode < 0 ? (int)inode : inode > 0;
+}
+
+int procfs_holds_socket(pid_t pid, unsigned long inode)
+{
+	char path[64], link[64], want[40];
+	struct dirent *e;
+	DIR *d;
+	int found = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		found = strcmp(link, want) == 0;
+	}
+	closedir(d);
 	return found;
 }
 
@@ -198,12 +345,12 @@ long procfs_thread_count(pid_t pid)
 	return n;
 }
 
-/* Parent of process `name` (a /proc entry), or -errno. */
-static long read_ppid(const char *name)
+/* Reads /proc/NAME/stat into buf (cap bytes, NUL-terminated). Returns
+ * 0 or -errno. */
+static int read_stat(const char *name, char *buf, size_t cap)
 {
-	char path[64], buf[1024];
+	char path[64];
 	ssize_t n;
-	long ppid;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", name);
@@ -211,13 +358,78 @@ static long read_ppid(const char *name)
 	if (fd < 0)
 		return -errno;
 	do
-		n = read(fd, buf, sizeof(buf) - 1);
+		n = read(fd, buf, cap - 1);
 	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
+	return 0;
+}
+
+/* Parent of process `name` (a /proc entry), or -errno. */
+static long read_ppid(const char *name)
+{
+	char buf[1024];
+	long ppid;
+	int rc = read_stat(name, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc;
 	return procfs_parse_stat_ppid(buf, &ppid) == 0 ? ppid : -EIO;
+}
+
+int procfs_processes(struct procfs_proc **out, size_t *n)
+{
+	struct procfs_proc *all = NULL, *grown;
+	size_t count = 0, cap = 0;
+	struct dirent *e;
+	char buf[1024];
+	DIR *d = opendir("/proc");
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)e->d_name[0]) ||
+		    read_stat(e->d_name, buf, sizeof(buf)) < 0)
+			continue;
+		if (count == cap) {
+			cap = cap ? 2 * cap : 256;
+			grown = realloc(all, cap * sizeof(*all));
+			if (!grown) {
+				rc = -ENOMEM;
+				break;
+			}
+			all = grown;
+		}
+		if (procfs_parse_stat(buf, &all[count]) == 0)
+			count++;
+	}
+	closedir(d);
+	if (rc < 0) {
+		free(all);
+		return rc;
+	}
+	*out = all;
+	*n = count;
+	return 0;
+}
+
+int procfs_descends(const struct procfs_proc *all, size_t n, pid_t pid, pid_t root)
+{
+	/* Walk up the parents; a chain longer than the list is a loop. */
+	for (size_t hops = 0; hops <= n && pid > 1; hops++) {
+		size_t i;
+		for (i = 0; i < n && all[i].pid != pid; i++)
+			;
+		if (i == n)
+			return 0;
+		pid = all[i].ppid;
+		if (pid == root)
+			return 1;
+	}
+	return 0;
 }
 
 long procfs_child_count(pid_t pid)

@@ -24,14 +24,25 @@ struct procfs_inet_row {
 	size_t addr_len;        /* 4 (IPv4 tables) or 16 (IPv6 tables) */
 	uint16_t port;          /* local port */
 	unsigned state;         /* st: 0x0A TCP LISTEN, 0x07 an unconnected UDP socket */
+	unsigned long inode;    /* the socket's inode (0 when the line has none) */
 };
 
 /* One row of /proc/net/unix. */
 struct procfs_unix_row {
-	unsigned flags;   /* Flags column; PROCFS_UNIX_LISTENING when listening */
-	unsigned type;    /* Type: 1 stream, 2 datagram, 5 seqpacket */
-	const char *path; /* Path: points into the parsed line, "" for none */
-	size_t path_len;  /* bytes of path, without the line's newline */
+	unsigned flags;      /* Flags column; PROCFS_UNIX_LISTENING when listening */
+	unsigned type;       /* Type: 1 stream, 2 datagram, 5 seqpacket */
+	const char *path;    /* Path: points into the parsed line, "" for none */
+	size_t path_len;     /* bytes of path, without the line's newline */
+	unsigned long inode; /* the socket's inode */
+};
+
+/* What /proc/PID/stat says of a process. */
+struct procfs_proc {
+	pid_t pid;     /* process id */
+	pid_t ppid;    /* parent */
+	pid_t pgid;    /* process group */
+	char state;    /* R, S, D, Z, T, ... */
+	char comm[17]; /* command name (TASK_COMM_LEN), NUL-terminated */
 };
 
 /* Parses one line of /proc/net/{tcp,udp}[6]. Returns 0, or -1 for the
@@ -47,7 +58,12 @@ int procfs_parse_unix_row(const char *line, struct procfs_unix_row *out);
  * fields. Returns 0, or -1 when malformed. */
 int procfs_parse_stat_ppid(const char *text, long *ppid);
 
-/* 1 if a socket of type (SOCK_STREAM: listening; SOCK_DGRAM: bound) sits
+/* Parses the text of /proc/PID/stat into *out. Returns 0, or -1 when
+ * malformed. */
+int procfs_parse_stat(const char *text, struct procfs_proc *out);
+
+/* 1 if a socket of type (SOCK_STREAM: listening; SOCK_DGRAM: bound; 0:
+ * either) sits
  * on port at a loopback or wildcard address that clients of family
  * (AF_INET or AF_INET6) reach, else 0; -errno if no table was readable. */
 int procfs_inet_bound(int family, int type, uint16_t port);
@@ -55,6 +71,21 @@ int procfs_inet_bound(int family, int type, uint16_t port);
 /* 1 if /proc/net/unix lists path (SOCK_STREAM: with the listening flag),
  * else 0; -errno if the table was not readable. */
 int procfs_unix_bound(const char *path, int type);
+
+/* Inode of the socket that procfs_inet_bound() / procfs_unix_bound()
+ * would find (the first one), 0 when there is none, or -errno. */
+long procfs_inet_inode(int family, int type, uint16_t port);
+long procfs_unix_inode(const char *path, int type);
+
+/* 1 if process pid has an fd on socket `inode`, else 0 (gone: 0). */
+int procfs_holds_socket(pid_t pid, unsigned long inode);
+
+/* Every process (its stat) into *out, a malloc'd array of *n. Returns 0
+ * or -errno. Processes that vanish during the scan are left out. */
+int procfs_processes(struct procfs_proc **out, size_t *n);
+
+/* 1 if pid is a descendant of root (root itself excluded) in the list. */
+int procfs_descends(const struct procfs_proc *all, size_t n, pid_t pid, pid_t root);
 
 /* Entries of /proc/PID/fd. Returns the count or -errno. */
 long procfs_fd_count(pid_t pid);

@@ -1,100 +1,50 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Target supervisor (see target.h): the policy on top of child (a process
- * and its pipes), cmdline (the command template) and procfs (readiness
- * and resource counts). Each start of a launched target gets a fresh
- * free port or socket path; readiness is polled every 10 ms from
- * /proc/net, or taken from a "listening on" line on stdout, never from a
- * connect. A stop is SIGTERM to the process group, SIGKILL after the
- * grace period. Every end of an instance goes through main_done(), which
- * runs once the process is reaped and its pipes drained, so callbacks
- * always see the complete output. Memory is released by the last libuv
- * close callback, after target_free().
+ * Target supervisor (see target.h): the life of an instance on top of
+ * child (a process and its pipes) and procfs (readiness and resource
+ * counts). Readiness is polled every POLL_MS from /proc/net; a
+ * "listening on" line on stdout only makes the next look come at once
+ * (and says where the target thinks it listens). A stop is SIGTERM to
+ * the process group, SIGKILL after the grace period. Every end of an
+ * instance goes through main_done(), which runs once the process is
+ * reaped and its pipes drained, so callbacks always see the complete
+ * output. Every wait is bounded by its own timer and by the deadline of
+ * target_set_deadline().
  */
-#include "target.h"
+#include "target_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include "child.h"
-#include "cmdline.h"
 #include "escape.h"
 #include "procfs.h"
+#include "scale.h"
 
-#define POLL_MS        10  /* readiness probe period */
-#define DRAIN_MS       200 /* after an exit, longest wait (scaled) for the pipes' EOF */
-#define LISTEN_LINE    "listening on"
-#define SECOND_ERR_MAX 1024                    /* first stderr bytes kept of a second instance */
-#define CAPTURE_CAP    (2 * TARGET_OUTPUT_MAX) /* so that trimming costs O(1) per byte */
-#define SUN_PATH_MAX   sizeof(((struct sockaddr_un *)0)->sun_path)
-#define UNIX_NAME_MAX  24 /* "/target-4294967295.sock" */
-
-enum op { OP_NONE, OP_START, OP_STOP, OP_RESTART };
-
-/* Output of one stream: the text kept is the last TARGET_OUTPUT_MAX bytes. */
-struct capture {
-	char *buf;  /* CAPTURE_CAP + 1 bytes, NUL after the last one */
-	size_t len; /* bytes in buf */
-};
-
-struct target {
-	uv_loop_t *loop;                 /* everything runs on it */
-	int launched;                    /* 0: external, an address only */
-	int socktype, family;            /* what to probe for, and where */
-	double scale;                    /* multiplies every timeout */
-	uint64_t ready_ms;               /* readiness timeout, unscaled */
-	struct cmdline tmpl;             /* the command, placeholders unsubstituted */
-	struct cmdline cmd;              /* the command for the current address */
-	char *describe;                  /* cmd (or tmpl) quoted, or "connect ADDR" */
-	int need_unix;                   /* Unix family, or {unix} in the command */
-	char dir[SUN_PATH_MAX];          /* private directory for {unix}; "" if none */
-	unsigned unix_seq;               /* number of the current {unix} path */
-	char unix_path[SUN_PATH_MAX];    /* the current {unix} path */
-	struct addr addr;                /* the current address */
-	int have_addr;                   /* addr is set */
-	struct capture out, err;         /* what the current instance wrote */
-	int line_match;                  /* LISTEN_LINE bytes seen on this stdout line, -1: none */
-	struct child *cur;               /* current instance, until main_done() */
-	int exited, status, signo;       /* how the last instance ended */
-	enum op op;                      /* operation in progress */
-	target_cb op_cb;                 /* its callback */
-	void *op_arg;                    /* and its argument */
-	int op_status;                   /* OP_START: the failure seen so far, 0: none */
-	int ready;                       /* the current instance was reported ready */
-	uv_timer_t poll;                 /* readiness probes */
-	uv_timer_t deadline;             /* readiness timeout, or the grace of a stop */
-	target_cb exit_cb;               /* target_on_exit() */
-	void *exit_arg;                  /* its argument */
-	uv_idle_t idle;                  /* callbacks deferred to the next loop turn */
-	int deferred_op;                 /* idle: complete the operation */
-	int deferred_status;             /* with this status */
-	int deferred_exit;               /* idle: call exit_cb */
-	struct child *second;            /* second instance, while it runs */
-	uv_timer_t second_timer;         /* its within_ms */
-	uint64_t second_ms;              /* within_ms, scaled */
-	int second_timed_out;            /* it still ran at second_ms */
-	target_cb second_cb;             /* its callback */
-	void *second_arg;                /* and its argument */
-	char second_err[SECOND_ERR_MAX]; /* its first stderr bytes, NUL-terminated */
-	size_t second_err_len;           /* bytes in second_err */
-	char second_report[TARGET_ERR_MAX]; /* target_second_report() */
-	int handles;                        /* handles of the target initialised */
-	int open;                           /* of those, not closed yet */
-	int freeing;                        /* target_free() was called */
-};
-
-static uint64_t scaled(const struct target *t, uint64_t ms)
+uint64_t target_scaled(const struct target *t, uint64_t ms)
 {
-	double v = (double)ms * t->scale;
+	uint64_t v = scale_ms(ms, t->scale);
 
-	return v < 1 ? 1 : v > 1e12 ? (uint64_t)1e12 : (uint64_t)(v + 0.5);
+	return v ? v : 1;
+}
+
+uint64_t target_bounded(const struct target *t, uint64_t ms)
+{
+	uint64_t now = uv_now(t->loop);
+
+	if (!t->until)
+		return ms;
+	if (t->until <= now)
+		return 0;
+	return ms < t->until - now ? ms : t->until - now;
+}
+
+void target_set_deadline(struct target *t, uint64_t deadline)
+{
+	t->until = deadline;
 }
 
 /* ---- output ---- */
@@ -127,7 +77,8 @@ static const char *capture_text(const struct capture *c, size_t *len)
 	return c->buf ? c->buf + skip : "";
 }
 
-/* 1 once a stdout line has begun with LISTEN_LINE. */
+/* 1 once a stdout line that begins with LISTEN_LINE has ended; what
+ * follows LISTEN_LINE on it is kept in t->announced. */
 static int scan_listen_line(struct target *t, const char *p, size_t n)
 {
 	static const char want[] = LISTEN_LINE;
@@ -135,135 +86,42 @@ static int scan_listen_line(struct target *t, const char *p, size_t n)
 	int found = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n')
+		if (p[i] == '\n' || p[i] == '\r') {
+			found |= t->line_match == full && !t->announced_done;
+			t->announced_done |= t->line_match == full;
 			t->line_match = 0;
-		else if (t->line_match < 0 || t->line_match == full)
+		} else if (t->line_match < 0) {
 			continue;
-		else if (p[i] != want[t->line_match])
+		} else if (t->line_match == full) {
+			if (!t->announced_done && t->announced_len + 1 < sizeof(t->announced) &&
+			    (t->announced_len > 0 || p[i] != ' '))
+				t->announced[t->announced_len++] = p[i];
+			t->announced[t->announced_len] = '\0';
+		} else if (p[i] != want[t->line_match]) {
 			t->line_match = -1;
-		else if (++t->line_match == full)
-			found = 1;
+		} else {
+			t->line_match++;
+		}
 	}
 	return found;
 }
 
-/* ---- addresses ---- */
-
-static int free_port(int family, int type, uint16_t *port)
+/* 1 when the announced address names another port (or socket path)
+ * than the one the runner gave the instance. */
+static int announced_elsewhere(const struct target *t)
 {
-	struct addr a;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char err[TARGET_ERR_MAX];
-	int fd, rc = 0;
+	const char *colon = strrchr(t->announced, ':');
+	char *end;
+	unsigned long port;
 
-	if (addr_parse(family == AF_INET6 ? "::1" : "127.0.0.1", 0, &a, err, sizeof(err)) < 0)
-		return -EINVAL;
-	fd = socket(family, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		rc = -errno;
-	} else {
-		addr_from_sockaddr(&a, (struct sockaddr *)&ss, len);
-		*port = addr_port(&a);
-	}
-	close(fd);
-	return rc;
-}
-
-/* A new {unix} path and, for inet, a new free port. */
-static int pick_address(struct target *t)
-{
-	char text[SUN_PATH_MAX + 16], err[TARGET_ERR_MAX];
-	uint16_t port = 0;
-	int rc;
-
-	if (t->unix_path[0])
-		(void)unlink(t->unix_path); /* left by a killed server, or ENOENT */
-	if (t->need_unix &&
-	    (size_t)snprintf(t->unix_path, sizeof(t->unix_path), "%.*s/target-%u.sock",
-	                     (int)(sizeof(t->dir) - UNIX_NAME_MAX), t->dir,
-	                     ++t->unix_seq) >= sizeof(t->unix_path))
-		return -ENAMETOOLONG;
-	if (t->family == AF_UNIX) {
-		snprintf(text, sizeof(text), "unix:%s", t->unix_path);
-	} else {
-		rc = free_port(t->family, t->socktype, &port);
-		if (rc < 0)
-			return rc;
-		snprintf(text, sizeof(text), "%s:%u", t->family == AF_INET6 ? "[::1]" : "127.0.0.1",
-		         port);
-	}
-	if (addr_parse(text, 0, &t->addr, err, sizeof(err)) < 0)
-		return -EINVAL;
-	t->have_addr = 1;
-	return 0;
-}
-
-/* The command for the current address, and its description. */
-static int build_command(struct target *t)
-{
-	char port[8], addr[ADDR_TEXT_MAX], *describe;
-	const char *host = t->family == AF_INET6  ? "::1"
-	                   : t->family == AF_INET ? "127.0.0.1"
-	                                          : "localhost";
-	const struct cmdline_subst s[] = {
-	    {"{port}", port}, {"{host}", host}, {"{addr}", addr}, {"{unix}", t->unix_path}};
-	struct cmdline cmd;
-
-	snprintf(port, sizeof(port), "%u", addr_port(&t->addr));
-	addr_format(&t->addr, addr, sizeof(addr));
-	if (cmdline_expand(&t->tmpl, s, sizeof(s) / sizeof(s[0]), &cmd) < 0)
-		return -ENOMEM;
-	describe = cmdline_join(&cmd);
-	if (!describe) {
-		cmdline_free(&cmd);
-		return -ENOMEM;
-	}
-	cmdline_free(&t->cmd);
-	free(t->describe);
-	t->cmd = cmd;
-	t->describe = describe;
-	return 0;
-}
-
-static int make_private_dir(struct target *t, char *err, size_t errlen)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if ((size_t)snprintf(t->dir, sizeof(t->dir), "%s/sockspec-XXXXXX", tmp) >= sizeof(t->dir) ||
-	    strlen(t->dir) + UNIX_NAME_MAX >= sizeof(t->dir)) {
-		snprintf(err, errlen, "target: TMPDIR \"%s\" is too long for Unix socket paths",
-		         tmp);
-		t->dir[0] = '\0';
-		return -1;
-	}
-	if (!mkdtemp(t->dir)) {
-		snprintf(err, errlen, "mkdtemp(%s): %s", t->dir, strerror(errno));
-		t->dir[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-/* Socket files first, then the directory. Called from target_free(),
- * which has nobody to report to: failures are ignored. */
-static void remove_private_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (d) {
-		while ((e = readdir(d)) != NULL)
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				(void)unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	(void)rmdir(dir);
+	if (!t->announced_done)
+		return 0;
+	if (t->family == AF_UNIX)
+		return strstr(t->announced, t->unix_path) == NULL;
+	if (!colon)
+		return 0;
+	port = strtoul(colon + 1, &end, 10);
+	return end != colon + 1 && port != addr_port(&t->addr);
 }
 
 /* ---- the life of an instance ---- */
@@ -322,16 +180,22 @@ static void became_ready(struct target *t)
 	op_complete(t, 0);
 }
 
-static void on_poll(uv_timer_t *h)
+/* Ready once /proc/net shows the socket on the runner's address; a
+ * "listening on" line alone is not enough (but is, when /proc/net cannot
+ * be read at all). */
+static void probe(struct target *t)
 {
-	struct target *t = h->data;
 	int rc = t->family == AF_UNIX
 	             ? procfs_unix_bound(t->unix_path, t->socktype)
 	             : procfs_inet_bound(t->family, t->socktype, addr_port(&t->addr));
 
-	/* An unreadable table (rc < 0) leaves the "listening on" line. */
-	if (rc > 0)
+	if (rc > 0 || (rc < 0 && t->announced_done))
 		became_ready(t);
+}
+
+static void on_poll(uv_timer_t *h)
+{
+	probe(h->data);
 }
 
 static void on_ready_timeout(uv_timer_t *h)
@@ -341,7 +205,7 @@ static void on_ready_timeout(uv_timer_t *h)
 	if (!target_running(t))
 		return; /* exited meanwhile: main_done() reports -ECHILD */
 	(void)uv_timer_stop(&t->poll);
-	t->op_status = -ETIMEDOUT;
+	t->op_status = t->announced_done ? -EADDRNOTAVAIL : -ETIMEDOUT;
 	(void)child_kill_group(t->cur, SIGKILL);
 }
 
@@ -353,24 +217,33 @@ static void on_grace_over(uv_timer_t *h)
 		(void)child_kill_group(t->cur, SIGKILL); /* -ESRCH: already reaped */
 }
 
-/* SIGTERM to the group now, SIGKILL after the grace period. */
+/* SIGTERM to the group now, SIGKILL after the grace period (at once
+ * when the deadline leaves none). */
 static void terminate(struct target *t)
 {
-	(void)child_kill_group(t->cur, SIGTERM);
-	(void)uv_timer_start(&t->deadline, on_grace_over, scaled(t, TARGET_GRACE_MS), 0);
+	uint64_t grace = target_bounded(t, target_scaled(t, TARGET_GRACE_MS));
+
+	(void)child_kill_group(t->cur, grace ? SIGTERM : SIGKILL);
+	(void)uv_timer_start(&t->deadline, on_grace_over, grace, 0);
 }
 
 static void main_output(struct child *c, int fd, const char *data, size_t len, void *arg)
 {
 	struct target *t = arg;
+	uint64_t grace;
 
 	(void)c;
 	if (fd == 2) {
 		capture_add(&t->err, data, len);
 	} else {
 		capture_add(&t->out, data, len);
-		if (scan_listen_line(t, data, len))
-			became_ready(t);
+		if (!scan_listen_line(t, data, len) || t->op != OP_START)
+			return;
+		probe(t); /* look now rather than at the next poll */
+		grace = target_bounded(t, target_scaled(t, ANNOUNCE_GRACE_MS));
+		if (!t->ready && announced_elsewhere(t) &&
+		    grace < uv_timer_get_due_in(&t->deadline))
+			(void)uv_timer_start(&t->deadline, on_ready_timeout, grace, 0);
 	}
 }
 
@@ -418,292 +291,19 @@ static int launch(struct target *t)
 	t->out.len = t->err.len = 0;
 	t->out.buf[0] = t->err.buf[0] = '\0';
 	t->line_match = 0;
+	t->announced[0] = '\0';
+	t->announced_len = 0;
+	t->announced_done = 0;
 	t->ready = t->op_status = t->exited = 0;
 	t->exit_cb = NULL;
 	t->deferred_exit = 0;
-	rc = child_spawn(t->loop, t->cmd.words, 1, scaled(t, DRAIN_MS), &ops, t, &t->cur);
+	rc = child_spawn(t->loop, t->cmd.words, 1, target_scaled(t, DRAIN_MS), &ops, t, &t->cur);
 	if (rc < 0)
 		return rc;
 	(void)uv_timer_start(&t->poll, on_poll, POLL_MS, POLL_MS);
-	(void)uv_timer_start(&t->deadline, on_ready_timeout, scaled(t, t->ready_ms), 0);
+	(void)uv_timer_start(&t->deadline, on_ready_timeout,
+	                     target_bounded(t, target_scaled(t, t->ready_ms)), 0);
 	return 0;
-}
-
-/* ---- the second instance ---- */
-
-static void second_output(struct child *c, int fd, const char *data, size_t len, void *arg)
-{
-	struct target *t = arg;
-	size_t room = sizeof(t->second_err) - 1 - t->second_err_len;
-
-	(void)c;
-	(void)fd;
-	if (len > room)
-		len = room;
-	memcpy(t->second_err + t->second_err_len, data, len);
-	t->second_err_len += len;
-	t->second_err[t->second_err_len] = '\0';
-}
-
-static void second_describe(struct target *t, int status, int signo)
-{
-	char line[240], *r = t->second_report;
-	size_t n = sizeof(t->second_report), len = strcspn(t->second_err, "\n");
-	int off;
-
-	if (len > 0 && t->second_err[len - 1] == '\r')
-		len--;
-	escape_quote((const uint8_t *)t->second_err, len, 160, line, sizeof(line));
-	if (t->second_timed_out)
-		off = snprintf(r, n, "still running after %llu ms: it bound the same %s",
-		               (unsigned long long)t->second_ms,
-		               t->family == AF_UNIX ? "socket path" : "port (SO_REUSEPORT?)");
-	else if (signo)
-		off = snprintf(r, n, "killed by signal %d (%s)", signo, strsignal(signo));
-	else
-		off = snprintf(r, n, "exited with status %d", status);
-	if (off > 0 && (size_t)off < n && (len || !t->second_timed_out))
-		snprintf(r + off, n - (size_t)off, "%s%s", len ? ": " : " (nothing on stderr)",
-		         len ? line : "");
-}
-
-static void second_done(struct child *c, int status, int signo, void *arg)
-{
-	struct target *t = arg;
-	target_cb cb = t->second_cb;
-
-	(void)c;
-	(void)uv_timer_stop(&t->second_timer);
-	t->second = NULL;
-	t->second_cb = NULL;
-	second_describe(t, status, signo);
-	cb(t, t->second_timed_out ? -ETIMEDOUT : signo || status ? 0 : -EEXIST, t->second_arg);
-}
-
-static void on_second_timeout(uv_timer_t *h)
-{
-	struct target *t = h->data;
-
-	t->second_timed_out = 1;
-	(void)child_kill_group(t->second, SIGKILL); /* second_done() follows */
-}
-
-int target_second_instance(struct target *t, uint64_t within_ms, target_cb cb, void *arg)
-{
-	static const struct child_ops ops = {second_output, second_done};
-	int rc;
-
-	if (!t->launched)
-		return -ENOTSUP;
-	if (!cb)
-		return -EINVAL;
-	if (t->second)
-		return -EBUSY;
-	if (!t->cmd.words)
-		return -ESRCH;
-	t->second_err_len = 0;
-	t->second_err[0] = '\0';
-	t->second_timed_out = 0;
-	t->second_ms = scaled(t, within_ms);
-	rc = child_spawn(t->loop, t->cmd.words, 0, scaled(t, DRAIN_MS), &ops, t, &t->second);
-	if (rc < 0) {
-		snprintf(t->second_report, sizeof(t->second_report), "could not be started: %s",
-		         strerror(-rc));
-		return rc;
-	}
-	snprintf(t->second_report, sizeof(t->second_report), "still running");
-	t->second_cb = cb;
-	t->second_arg = arg;
-	(void)uv_timer_start(&t->second_timer, on_second_timeout, t->second_ms, 0);
-	return 0;
-}
-
-const char *target_second_report(const struct target *t)
-{
-	return t->second_report;
-}
-
-/* ---- creating and freeing ---- */
-
-static int check_cfg(const struct target_cfg *cfg, char *err, size_t errlen)
-{
-	if (cfg->command && cfg->connect)
-		snprintf(err, errlen, "target: both a command and a connect address were given");
-	else if (!cfg->command && !cfg->connect)
-		snprintf(err, errlen, "target: neither a command nor a connect address was given");
-	else if (cfg->socktype != SOCK_STREAM && cfg->socktype != SOCK_DGRAM)
-		snprintf(err, errlen,
-		         "target: socket type must be SOCK_STREAM or SOCK_DGRAM, got %d",
-		         cfg->socktype);
-	else if (cfg->command && cfg->family != AF_INET && cfg->family != AF_INET6 &&
-	         cfg->family != AF_UNIX)
-		snprintf(err, errlen, "target: family must be AF_INET, AF_INET6 or AF_UNIX, got %d",
-		         cfg->family);
-	else if (!(cfg->timeout_scale >= 0))
-		snprintf(err, errlen, "target: timeout scale must be positive, got %g",
-		         cfg->timeout_scale);
-	else
-		return 0;
-	return -1;
-}
-
-static int setup_launched(struct target *t, const char *command, char *err, size_t errlen)
-{
-	char msg[TARGET_ERR_MAX];
-
-	if (cmdline_split(command, &t->tmpl, msg, sizeof(msg)) < 0) {
-		snprintf(err, errlen, "target command: %s", msg);
-		return -1;
-	}
-	if (t->tmpl.n == 0) {
-		snprintf(err, errlen, "target command is empty");
-		return -1;
-	}
-	if (!cmdline_contains(&t->tmpl, "{port}") && !cmdline_contains(&t->tmpl, "{addr}") &&
-	    !cmdline_contains(&t->tmpl, "{unix}")) {
-		snprintf(err, errlen,
-		         "target command has no {port}, {addr} or {unix}: the runner "
-		         "cannot tell it where to listen");
-		return -1;
-	}
-	t->need_unix = t->family == AF_UNIX || cmdline_contains(&t->tmpl, "{unix}");
-	if (t->need_unix && make_private_dir(t, err, errlen) < 0)
-		return -1;
-	t->out.buf = malloc(CAPTURE_CAP + 1);
-	t->err.buf = malloc(CAPTURE_CAP + 1);
-	t->describe = cmdline_join(&t->tmpl);
-	if (!t->out.buf || !t->err.buf || !t->describe) {
-		snprintf(err, errlen, "target: %s", strerror(ENOMEM));
-		return -1;
-	}
-	t->out.buf[0] = t->err.buf[0] = '\0';
-	return 0;
-}
-
-static int setup_external(struct target *t, const char *connect, char *err, size_t errlen)
-{
-	char text[ADDR_TEXT_MAX];
-
-	if (addr_parse(connect, 0, &t->addr, err, errlen) < 0)
-		return -1;
-	if (addr_family(&t->addr) != AF_UNIX && addr_port(&t->addr) == 0) {
-		snprintf(err, errlen, "bad address \"%s\": expected a port, as in HOST:PORT",
-		         connect);
-		return -1;
-	}
-	t->have_addr = 1;
-	t->family = addr_family(&t->addr);
-	addr_format(&t->addr, text, sizeof(text));
-	t->describe = malloc(strlen(text) + sizeof("connect "));
-	if (!t->describe) {
-		snprintf(err, errlen, "target: %s", strerror(ENOMEM));
-		return -1;
-	}
-	sprintf(t->describe, "connect %s", text);
-	return 0;
-}
-
-static void release(struct target *t)
-{
-	if (t->dir[0])
-		remove_private_dir(t->dir);
-	cmdline_free(&t->tmpl);
-	cmdline_free(&t->cmd);
-	free(t->describe);
-	free(t->out.buf);
-	free(t->err.buf);
-	free(t);
-}
-
-static void on_target_closed(uv_handle_t *h)
-{
-	struct target *t = h->data;
-
-	if (--t->open == 0)
-		release(t);
-}
-
-/* The target's own handles, in the order they are initialised. */
-static void list_handles(struct target *t, uv_handle_t *h[4])
-{
-	h[0] = (uv_handle_t *)&t->poll;
-	h[1] = (uv_handle_t *)&t->deadline;
-	h[2] = (uv_handle_t *)&t->second_timer;
-	h[3] = (uv_handle_t *)&t->idle;
-}
-
-static int init_handles(struct target *t)
-{
-	uv_handle_t *h[4];
-	int rc = 0;
-
-	list_handles(t, h);
-	for (int i = 0; i < 4 && rc == 0; i++) {
-		rc = i < 3 ? uv_timer_init(t->loop, (uv_timer_t *)h[i])
-		           : uv_idle_init(t->loop, (uv_idle_t *)h[i]);
-		if (rc == 0) {
-			h[i]->data = t;
-			t->handles++;
-		}
-	}
-	return rc;
-}
-
-int target_new(uv_loop_t *loop, const struct target_cfg *cfg, struct target **out, char *err,
-               size_t errlen)
-{
-	struct target *t;
-	int rc;
-
-	*out = NULL;
-	if (check_cfg(cfg, err, errlen) < 0)
-		return -1;
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		snprintf(err, errlen, "target: %s", strerror(ENOMEM));
-		return -1;
-	}
-	t->loop = loop;
-	t->launched = cfg->command != NULL;
-	t->socktype = cfg->socktype;
-	t->family = cfg->family;
-	t->scale = cfg->timeout_scale > 0 ? cfg->timeout_scale : 1.0;
-	t->ready_ms = cfg->ready_ms ? cfg->ready_ms : TARGET_READY_MS;
-	rc = t->launched ? setup_launched(t, cfg->command, err, errlen)
-	                 : setup_external(t, cfg->connect, err, errlen);
-	if (rc == 0)
-		rc = init_handles(t);
-	if (rc < 0 && t->handles == 0) {
-		release(t);
-		return -1;
-	}
-	if (rc < 0) { /* never on Unix, where handle inits cannot fail */
-		snprintf(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
-		target_free(t); /* released by the close callbacks */
-		return -1;
-	}
-	*out = t;
-	return 0;
-}
-
-void target_free(struct target *t)
-{
-	uv_handle_t *h[4];
-
-	if (!t || t->freeing)
-		return;
-	t->freeing = 1;
-	t->op = OP_NONE;
-	t->op_cb = t->exit_cb = t->second_cb = NULL;
-	if (t->cur)
-		child_abandon(t->cur);
-	if (t->second)
-		child_abandon(t->second);
-	t->cur = t->second = NULL;
-	list_handles(t, h);
-	t->open = t->handles;
-	for (int i = 0; i < t->handles; i++)
-		uv_close(h[i], on_target_closed);
 }
 
 /* ---- operations ---- */
@@ -729,9 +329,9 @@ int target_start(struct target *t, target_cb cb, void *arg)
 		child_abandon(t->cur);
 		t->cur = NULL;
 	}
-	rc = pick_address(t);
+	rc = target_pick_address(t);
 	if (rc == 0)
-		rc = build_command(t);
+		rc = target_build_command(t);
 	if (rc < 0)
 		return rc;
 	set_op(t, OP_START, cb, arg);
@@ -863,6 +463,11 @@ pid_t target_pid(const struct target *t)
 const char *target_describe(const struct target *t)
 {
 	return t->describe;
+}
+
+const char *target_announced(const struct target *t)
+{
+	return t->announced_done ? t->announced : NULL;
 }
 
 const char *target_stdout(const struct target *t, size_t *len)

@@ -29,10 +29,10 @@
 struct target;
 
 struct target_cfg {
-	const char *command;  /* launched: command template; NULL for external */
-	const char *connect;  /* external: "HOST:PORT", "[V6]:PORT" or "unix:PATH" */
-	int socktype;         /* SOCK_STREAM or SOCK_DGRAM: what to probe for readiness */
-	int family;           /* launched: AF_INET (127.0.0.1), AF_INET6 (::1) or AF_UNIX */
+	const char *command; /* launched: command template; NULL for external */
+	const char *connect; /* external: "HOST:PORT", "[V6]:PORT" or "unix:PATH" */
+	int socktype; /* SOCK_STREAM, SOCK_DGRAM or 0 (either): what to probe for readiness */
+	int family;   /* launched: AF_INET (127.0.0.1), AF_INET6 (::1) or AF_UNIX */
 	double timeout_scale; /* multiplies readiness and grace timeouts (>0) */
 	uint64_t ready_ms;    /* readiness timeout; 0: TARGET_READY_MS */
 };
@@ -47,6 +47,20 @@ typedef void (*target_cb)(struct target *t, int status, void *arg);
 int target_new(uv_loop_t *loop, const struct target_cfg *cfg, struct target **out, char *err,
                size_t errlen);
 
+/* Checks before a run what a launched target needs: the template splits
+ * (balanced quotes), names {port}, {addr} or {unix}, and its program can
+ * be executed (found in PATH when it has no slash). Returns 0, or -1
+ * with err: "target command: cannot execute \"./srv\": No such file or
+ * directory". */
+int target_check_command(const char *command, char *err, size_t errlen);
+
+/* Checks before a run that something listens (SOCK_STREAM) or is bound
+ * (SOCK_DGRAM) at an external target's address: from /proc/net, so a
+ * server that takes one connection does not lose it to the check. An
+ * address of another machine passes unchecked. Returns 0, or -1 with
+ * err: "127.0.0.1:1: nothing listens there". */
+int target_check_connect(const char *connect, int socktype, char *err, size_t errlen);
+
 /* Stops any instance (SIGKILL to its group), closes every handle and
  * removes the private directory. The memory is released by libuv close
  * callbacks: run the loop (uv_run DEFAULT) afterwards. */
@@ -56,9 +70,13 @@ void target_free(struct target *t);
 int target_launched(const struct target *t);
 
 /* Starts a fresh instance on a fresh free port (launched) and calls cb
- * when it is ready (0), or failed: -ETIMEDOUT (not ready in time; the
- * instance is killed), -ECHILD (exited before it was ready), or the
- * -errno of spawning. External targets: cb(0) on the next loop turn. */
+ * when it is ready (0): when /proc/net shows its socket on that address.
+ * Or it failed: -ETIMEDOUT (not ready in time; the instance is killed),
+ * -EADDRNOTAVAIL (it announced "listening on" but nothing listened on
+ * its address in time — soon after the announcement when that named
+ * another address; killed), -ECHILD (it exited
+ * before it was ready), or the -errno of spawning. External targets:
+ * cb(0) on the next loop turn. */
 int target_start(struct target *t, target_cb cb, void *arg);
 
 /* Stops the instance: SIGTERM to its process group, SIGKILL to the group
@@ -74,6 +92,11 @@ int target_restart(struct target *t, target_cb cb, void *arg);
  * kills a second instance: the caller is done with them. The instance,
  * if any, keeps running: stop it with target_stop(). */
 void target_cancel(struct target *t);
+
+/* Every later wait of the target (readiness, the grace of a stop or a
+ * restart, a second instance) ends by `deadline` (uv_now() time) at the
+ * latest; a stop after it SIGKILLs at once. 0: no deadline. */
+void target_set_deadline(struct target *t, uint64_t deadline);
 
 /* Sends signo to the main process of the instance. -ESRCH if none. */
 int target_signal(struct target *t, int signo);
@@ -117,6 +140,10 @@ pid_t target_pid(const struct target *t);
 
 /* The command after substitution (launched) or "connect ADDR". */
 const char *target_describe(const struct target *t);
+
+/* What the current instance announced after "listening on" on stdout
+ * ("127.0.0.1:8088"), or NULL if it printed no such line. */
+const char *target_announced(const struct target *t);
 
 /* What the current instance wrote on stdout / stderr (the last
  * TARGET_OUTPUT_MAX bytes of each), NUL-terminated; reset by each start. */

@@ -5,11 +5,31 @@
 usage: misbehave.py MODE PORT
   flood         accept clients and send them 'x' bytes without end
   never-accept  listen, print the readiness line, never accept
-Prints "listening on 127.0.0.1:PORT" once listening; runs until killed.
+  chatty        an echo server that never prints a readiness line but
+                writes to stderr every 2 ms from start to 300 ms after it
+                listens (output around readiness, as a loaded server does)
+  daemon        double-fork a session of its own (setsid) whose grandchild
+                is the echo server; the main process only waits for SIGTERM
+  wrong-port    print "listening on 127.0.0.1:PORT+1" and listen there
+  no-listen     print "listening on 127.0.0.1:PORT" and listen nowhere
+  slow-exit     an echo server that takes 30 s to exit after SIGTERM
+Every mode but chatty prints "listening on ..." once it is set up; all
+run until killed.
 """
+import os
+import signal
 import socket
 import sys
 import threading
+import time
+
+
+def listener(port):
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(128)
+    return srv
 
 
 def flood(conn):
@@ -21,18 +41,91 @@ def flood(conn):
         conn.close()
 
 
-def main():
-    mode, port = sys.argv[1], int(sys.argv[2])
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
-    srv.listen(16)
-    print(f"listening on 127.0.0.1:{port}", flush=True)
-    if mode == "never-accept":
-        threading.Event().wait()
+def echo(conn):
+    try:
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            conn.sendall(data)
+    except OSError:
+        pass
+    conn.close()
+
+
+def serve(srv, handler):
     while True:
         conn, _ = srv.accept()
-        threading.Thread(target=flood, args=(conn,), daemon=True).start()
+        threading.Thread(target=handler, args=(conn,), daemon=True).start()
+
+
+def announce(text):
+    print(f"listening on {text}", flush=True)
+
+
+def chatty(port):
+    start = time.monotonic()
+
+    def talk(until):
+        while time.monotonic() < until:
+            sys.stderr.write(f"{time.monotonic() - start:.4f} starting\n")
+            sys.stderr.flush()
+            time.sleep(0.002)
+
+    talk(start + 0.05)
+    srv = listener(port)
+    threading.Thread(target=talk, args=(time.monotonic() + 0.3,), daemon=True).start()
+    serve(srv, echo)
+
+
+def daemon(port):
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            srv = listener(port)
+            serve(srv, echo)
+        os._exit(0)
+    # The main process: announces once the daemon listens, then waits.
+    for _ in range(500):
+        probe = socket.socket()
+        try:
+            probe.connect(("127.0.0.1", port))
+            probe.close()
+            break
+        except OSError:
+            probe.close()
+            time.sleep(0.01)
+    announce(f"127.0.0.1:{port}")
+    while True:
+        time.sleep(60)
+
+
+def main():
+    mode, port = sys.argv[1], int(sys.argv[2])
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+    if mode == "chatty":
+        chatty(port)
+    elif mode == "daemon":
+        daemon(port)
+    elif mode == "wrong-port":
+        srv = listener(port + 1)
+        announce(f"127.0.0.1:{port + 1}")
+        serve(srv, echo)
+    elif mode == "no-listen":
+        announce(f"127.0.0.1:{port}")
+        threading.Event().wait()
+    elif mode == "slow-exit":
+        signal.signal(signal.SIGTERM, lambda *_: time.sleep(30) or os._exit(0))
+        srv = listener(port)
+        announce(f"127.0.0.1:{port}")
+        serve(srv, echo)
+    else:
+        srv = listener(port)
+        announce(f"127.0.0.1:{port}")
+        if mode == "never-accept":
+            threading.Event().wait()
+        serve(srv, flood)
 
 
 if __name__ == "__main__":

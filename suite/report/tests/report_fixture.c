@@ -15,6 +15,25 @@
 #include "report_fixture.h"
 
 /* Two runs, one case of each verdict in the first. */
+struct report_case *add_case(struct report_run *run, const char *id, const char *family,
+                             const char *description, enum verdict v, uint64_t duration_ms,
+                             const char *message, const char *file, unsigned line,
+                             const char *timeline, const char *output)
+{
+	const struct report_entry e = {.id = id,
+	                               .family = family,
+	                               .description = description,
+	                               .verdict = v,
+	                               .duration_ms = duration_ms,
+	                               .message = message,
+	                               .file = file,
+	                               .line = line,
+	                               .timeline = timeline,
+	                               .output = output};
+
+	return report_add_case(run, &e);
+}
+
 struct report *small_fixture(void)
 {
 	struct report *r = report_new("0.1.0");
@@ -23,29 +42,29 @@ struct report *small_fixture(void)
 	assert_non_null(r);
 	run = report_add_run(r, "echo-threaded", "./ref-echo -p 0", "line");
 	assert_non_null(run);
-	assert_non_null(report_add_case(
-	    run, "basic/echo-one-line", "basic", "one line comes back", VERDICT_PASS, 3, "",
-	    "echo-threaded/basic/echo-one-line.case", 0, "> hello\n< hello\n", ""));
-	assert_non_null(report_add_case(
-	    run, "partial-recv/one-byte-writes", "partial-recv", "a line sent byte by byte",
-	    VERDICT_FAIL, 12, "expected \"hello\\n\", got \"he\"\nconnection closed early",
-	    "echo-threaded/partial-recv/one-byte-writes.case", 7, "> h\n> e\n< he\n",
-	    "warn: \x01odd\xff byte\n"));
-	assert_non_null(report_add_case(
-	    run, "reuse/so-reuseport", "reuse", "two listeners share a port", VERDICT_SKIP, 0,
-	    "needs SO_REUSEPORT", "echo-threaded/reuse/so-reuseport.case", 0, "", ""));
-	assert_non_null(report_add_case(run, "limits/many-conns", "limits", "1000 idle connections",
-	                                VERDICT_ERROR, 5, "runner: fd limit <1024> & 'ulimit -n'",
-	                                "echo-threaded/limits/many-conns.case", 3,
-	                                "> connect x1000\n", ""));
+	assert_non_null(add_case(run, "basic/echo-one-line", "basic", "one line comes back",
+	                         VERDICT_PASS, 3, "", "echo-threaded/basic/echo-one-line.case", 0,
+	                         "> hello\n< hello\n", ""));
+	assert_non_null(add_case(run, "partial-recv/one-byte-writes", "partial-recv",
+	                         "a line sent byte by byte", VERDICT_FAIL, 12,
+	                         "expected \"hello\\n\", got \"he\"\nconnection closed early",
+	                         "echo-threaded/partial-recv/one-byte-writes.case", 7,
+	                         "> h\n> e\n< he\n", "warn: \x01odd\xff byte\n"));
+	assert_non_null(add_case(run, "reuse/so-reuseport", "reuse", "two listeners share a port",
+	                         VERDICT_SKIP, 0, "needs SO_REUSEPORT",
+	                         "echo-threaded/reuse/so-reuseport.case", 0, "", ""));
+	assert_non_null(add_case(run, "limits/many-conns", "limits", "1000 idle connections",
+	                         VERDICT_ERROR, 5, "runner: fd limit <1024> & 'ulimit -n'",
+	                         "echo-threaded/limits/many-conns.case", 3, "> connect x1000\n",
+	                         ""));
 	run = report_add_run(r, "echo-forked", "connect 127.0.0.1:7", "chunk");
 	assert_non_null(run);
-	assert_non_null(report_add_case(run, "basic/echo-one-line", "basic", "one line comes back",
-	                                VERDICT_PASS, 4, "", "echo-forked/basic/echo-one-line.case",
-	                                0, "", ""));
-	assert_non_null(report_add_case(run, "framing/crlf", "framing", "CR LF ends a line",
-	                                VERDICT_SKIP, 0, "chunk framing has no lines",
-	                                "echo-forked/framing/crlf.case", 0, "", ""));
+	assert_non_null(add_case(run, "basic/echo-one-line", "basic", "one line comes back",
+	                         VERDICT_PASS, 4, "", "echo-forked/basic/echo-one-line.case", 0, "",
+	                         ""));
+	assert_non_null(add_case(run, "framing/crlf", "framing", "CR LF ends a line", VERDICT_SKIP,
+	                         0, "chunk framing has no lines", "echo-forked/framing/crlf.case",
+	                         0, "", ""));
 	return r;
 }
 
@@ -60,7 +79,7 @@ struct report *one_case(enum verdict v, const char *id, const char *message, con
 	run = report_add_run(r, "p", "t", "line");
 	assert_non_null(run);
 	assert_non_null(
-	    report_add_case(run, id, "fam", "d", v, 1, message, "f.case", 2, timeline, output));
+	    add_case(run, id, "fam", "d", v, 1, message, "f.case", 2, timeline, output));
 	return r;
 }
 

@@ -21,6 +21,12 @@
 	"q\"b\\s\n\r\t\x01\x7f\xff"                                                                \
 	"e\xc3\xa9 \xc2\x9b\xef\xbf\xbe\xed\xa0\x80\xc0\xaf\xf0\x9f\x98\x80<&>'#\xe2\x82"
 
+/* report_add_case() with the fields given in order. */
+struct report_case *add_case(struct report_run *run, const char *id, const char *family,
+                             const char *description, enum verdict v, uint64_t duration_ms,
+                             const char *message, const char *file, unsigned line,
+                             const char *timeline, const char *output);
+
 /* Two runs, one case of each verdict in the first. The caller frees it
  * with report_free(). */
 struct report *small_fixture(void);

@@ -44,7 +44,7 @@ static void test_report_add_copies_strings_and_null_becomes_empty(void **state)
 	(void)state;
 	run = report_add_run(r, profile, NULL, "line");
 	assert_non_null(run);
-	c = report_add_case(run, id, NULL, NULL, VERDICT_FAIL, 9, NULL, NULL, 4, NULL, NULL);
+	c = add_case(run, id, NULL, NULL, VERDICT_FAIL, 9, NULL, NULL, 4, NULL, NULL);
 	assert_non_null(c);
 	profile[0] = 'X';
 	id[0] = 'X';
@@ -61,7 +61,7 @@ static void test_report_add_copies_strings_and_null_becomes_empty(void **state)
 	assert_int_equal(c->duration_ms, 9);
 	assert_int_equal(c->line, 4);
 	assert_null(report_add_run(NULL, "a", "b", "c"));
-	assert_null(report_add_case(NULL, "a", "b", "c", VERDICT_PASS, 0, "", "", 0, "", ""));
+	assert_null(add_case(NULL, "a", "b", "c", VERDICT_PASS, 0, "", "", 0, "", ""));
 	report_free(r);
 }
 
@@ -79,8 +79,8 @@ static void test_report_many_runs_and_cases_grow(void **state)
 		assert_non_null(run);
 		for (j = 0; j < 50; j++) {
 			snprintf(id, sizeof(id), "f/c%zu", j);
-			assert_non_null(report_add_case(run, id, "f", "", (enum verdict)(j % 4), j,
-			                                "", "", 0, "", ""));
+			assert_non_null(add_case(run, id, "f", "", (enum verdict)(j % 4), j, "", "",
+			                         0, "", ""));
 		}
 	}
 	assert_int_equal(r->nruns, 20);
@@ -135,8 +135,7 @@ static void test_report_exit_status_all_skip_is_failure(void **state)
 	struct report *r = one_case(VERDICT_SKIP, "a/b", "no", "", "");
 
 	(void)state;
-	assert_non_null(
-	    report_add_case(&r->runs[0], "a/c", "a", "", VERDICT_SKIP, 0, "", "", 0, "", ""));
+	assert_non_null(add_case(&r->runs[0], "a/c", "a", "", VERDICT_SKIP, 0, "", "", 0, "", ""));
 	assert_int_equal(report_exit_status(r), 1);
 	report_free(r);
 }
@@ -148,8 +147,7 @@ static void test_report_exit_status_pass_only_is_success(void **state)
 	(void)state;
 	assert_int_equal(report_exit_status(r), 0);
 	/* Skips beside a pass do not fail the run. */
-	assert_non_null(
-	    report_add_case(&r->runs[0], "a/c", "a", "", VERDICT_SKIP, 0, "", "", 0, "", ""));
+	assert_non_null(add_case(&r->runs[0], "a/c", "a", "", VERDICT_SKIP, 0, "", "", 0, "", ""));
 	assert_int_equal(report_exit_status(r), 0);
 	report_free(r);
 }
@@ -159,8 +157,7 @@ static void test_report_exit_status_with_fail_is_failure(void **state)
 	struct report *r = one_case(VERDICT_PASS, "a/b", "", "", "");
 
 	(void)state;
-	assert_non_null(
-	    report_add_case(&r->runs[0], "a/c", "a", "", VERDICT_FAIL, 0, "x", "", 0, "", ""));
+	assert_non_null(add_case(&r->runs[0], "a/c", "a", "", VERDICT_FAIL, 0, "x", "", 0, "", ""));
 	assert_int_equal(report_exit_status(r), 1);
 	report_free(r);
 	r = one_case(VERDICT_FAIL, "a/b", "x", "", "");
@@ -175,7 +172,7 @@ static void test_report_exit_status_with_error_is_failure(void **state)
 	(void)state;
 	assert_non_null(report_add_run(r, "q", "t", "line"));
 	assert_non_null(
-	    report_add_case(&r->runs[1], "a/c", "a", "", VERDICT_ERROR, 0, "x", "", 0, "", ""));
+	    add_case(&r->runs[1], "a/c", "a", "", VERDICT_ERROR, 0, "x", "", 0, "", ""));
 	assert_int_equal(report_exit_status(r), 1);
 	report_free(r);
 	r = one_case(VERDICT_ERROR, "a/b", "x", "", "");
@@ -464,7 +461,7 @@ static void test_report_out_of_memory_is_reported(void **state)
 	run = report_add_run(r, "p", "t", "line");
 	assert_non_null(run);
 	assert_null(report_add_run(r, "p", huge, "line"));
-	assert_null(report_add_case(run, "a/b", "a", "d", VERDICT_FAIL, 1, "m", "f", 1, "t", huge));
+	assert_null(add_case(run, "a/b", "a", "d", VERDICT_FAIL, 1, "m", "f", 1, "t", huge));
 	assert_int_equal(r->nruns, 1);
 	assert_int_equal(run->ncases, 0);
 	/* 300000 control bytes grow to 1.2 MB as text \xNN escapes and to
@@ -473,14 +470,13 @@ static void test_report_out_of_memory_is_reported(void **state)
 	assert_non_null(message);
 	memset(message, '\x01', 300000);
 	message[300000] = '\0';
-	assert_non_null(
-	    report_add_case(run, "a/b", "a", "d", VERDICT_FAIL, 1, message, "f", 1, "", ""));
+	assert_non_null(add_case(run, "a/b", "a", "d", VERDICT_FAIL, 1, message, "f", 1, "", ""));
 	free(message);
 	assert_int_equal(report_render(r, REPORT_JSON, 0, 0, &out, &len), -1);
 	assert_null(out);
 	assert_null(report_render_case(run, &run->cases[0], 0, 0));
 	/* The case array itself outgrows the limit. */
-	for (i = 1; report_add_case(run, "c/d", "c", "", VERDICT_PASS, 0, "", "", 0, "", ""); i++)
+	for (i = 1; add_case(run, "c/d", "c", "", VERDICT_PASS, 0, "", "", 0, "", ""); i++)
 		assert_true(i < ALLOC_LIMIT);
 	assert_int_equal(run->ncases, i);
 	assert_string_equal(run->cases[i - 1].id, "c/d");

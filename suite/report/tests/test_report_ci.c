@@ -285,9 +285,9 @@ static struct report *hostile_fixture(void)
 		assert_non_null(run);
 		for (v = 0; v < 4; v++) {
 			snprintf(id, sizeof(id), "fam%zu/case#%zu \x01\xff", v, i);
-			assert_non_null(report_add_case(run, id, "fam", NASTY, (enum verdict)v,
-			                                1000 * i + v, v ? NASTY : "", "x.case",
-			                                (unsigned)v, NASTY, NASTY "\n" NASTY));
+			assert_non_null(add_case(run, id, "fam", NASTY, (enum verdict)v,
+			                         1000 * i + v, v ? NASTY : "", "x.case",
+			                         (unsigned)v, NASTY, NASTY "\n" NASTY));
 		}
 	}
 	return r;

@@ -34,6 +34,11 @@
 #define SOCKSPEC_BIN_DIR "/work/main/build/bin"
 #endif
 
+#ifndef SOCKSPEC_TEST_DIR
+#define SOCKSPEC_TEST_DIR "."
+#endif
+#define LISTENER "python3 " SOCKSPEC_TEST_DIR "/listener.py"
+
 #define TEST_ALARM_S 20   /* per test */
 #define WAIT_MS      8000 /* longest wait for any one event */
 #define CMD_MAX      1024
@@ -513,8 +518,7 @@ static void test_target_sigterm_ignored_killed_after_grace(void **state)
 	uint64_t t0, ms;
 
 	/* scale 0.3: a 300 ms grace. */
-	new_target(f, "sh -c 'trap \"\" TERM; echo listening on {port}; exec sleep 30'", AF_INET,
-	           SOCK_STREAM, 0, 0.3);
+	new_target(f, LISTENER " {port} --ignore-term", AF_INET, SOCK_STREAM, 0, 0.3);
 	start_ok(f);
 	t0 = uv_hrtime();
 	stop_ok(f);
@@ -683,8 +687,7 @@ static void test_target_second_instance_still_running(void **state)
 	struct fx *f = *state;
 	struct result r = {0, 0};
 
-	new_target(f, "sh -c 'echo listening on {port}; exec sleep 30'", AF_INET, SOCK_STREAM, 0,
-	           1.0);
+	new_target(f, LISTENER " {port} --reuseport", AF_INET, SOCK_STREAM, 0, 1.0);
 	start_ok(f);
 	assert_int_equal(target_second_instance(f->t, 200, on_result, &r), 0);
 	assert_int_equal(wait_result(f, &r), -ETIMEDOUT);
@@ -700,10 +703,7 @@ static void test_target_second_instance_exit_zero(void **state)
 	struct result r = {0, 0};
 
 	/* The first instance takes a lock file; the second finds it and exits 0. */
-	new_target(f,
-	           "sh -c 'if (set -C; : >\"$0.lock\") 2>/dev/null; then echo listening on; exec "
-	           "sleep 30; fi; exit 0' {unix}",
-	           AF_INET, SOCK_STREAM, 0, 1.0);
+	new_target(f, LISTENER " {port} --lock {unix}.lock", AF_INET, SOCK_STREAM, 0, 1.0);
 	start_ok(f);
 	assert_int_equal(target_second_instance(f->t, 2000, on_result, &r), 0);
 	assert_int_equal(wait_result(f, &r), -EEXIST);
@@ -738,10 +738,7 @@ static void test_target_output_capped(void **state)
 	const char *out;
 	size_t len = 0, start;
 
-	new_target(f,
-	           "sh -c 'yes 0123456789 | head -c 200000; echo; echo listening on {port}; exec "
-	           "sleep 30'",
-	           AF_INET, SOCK_STREAM, 0, 1.0);
+	new_target(f, LISTENER " {port} --noise 200000", AF_INET, SOCK_STREAM, 0, 1.0);
 	start_ok(f);
 	out = target_stdout(f->t, &len);
 	assert_int_equal(len, TARGET_OUTPUT_MAX);
