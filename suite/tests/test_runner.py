@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Process-level tests of the sockspec binary: exit statuses, every
-report format on a real run, --connect, a target that never becomes
-ready, and the planted-defect servers of targets/, each of which must
-fail exactly the cases that concern its defect and nothing else.
+report format on a real run, --connect, hostile targets (never ready,
+flooding, announcing the wrong port, leaving a daemon behind, ignoring
+SIGTERM), signals to the runner, setup errors, large data and long
+repeats, and the planted-defect servers of targets/, each of which must
+fail exactly the cases that concern its defect and nothing else. After
+every test, no process that a sockspec run started may be left: every
+run carries a tag in its environment, which its targets inherit.
 
-usage: test_runner.py BIN_DIR   (standard library only)
+usage: test_runner.py BIN_DIR [TEST...]   (standard library only)
 SOCKSPEC_TEST_SCALE multiplies the runner's timeouts (sanitizer builds).
+SOCKSPEC_TEST_NODE=N runs only the Node.js target class, N runs in a row.
 """
+import glob
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,10 +48,45 @@ DEFECTS = {
 }
 
 
+TAG = f"sockspec-test-{os.getpid()}"
+ENV = dict(os.environ, SOCKSPEC_TEST_TAG=TAG)
+
+
+def tagged_processes():
+    """Live processes (not zombies) that carry this test run's tag."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if f"SOCKSPEC_TEST_TAG={TAG}".encode() in env and state != b"Z":
+            found.append((int(pid), cmd.strip()))
+    return found
+
+
+class Clean(unittest.TestCase):
+    """Every test: no process a sockspec run started outlives the test."""
+
+    def tearDown(self):
+        left = tagged_processes()
+        for pid, _ in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.assertEqual(left, [], "processes started by sockspec outlived it")
+
+
 def sockspec(*args, timeout=300):
     """Runs sockspec; returns (status, stdout, stderr, seconds)."""
     start = time.monotonic()
-    proc = subprocess.run([SOCKSPEC, *args], capture_output=True, timeout=timeout)
+    proc = subprocess.run([SOCKSPEC, *args], capture_output=True, timeout=timeout, env=ENV)
     return (proc.returncode, proc.stdout.decode(errors="replace"),
             proc.stderr.decode(errors="replace"), time.monotonic() - start)
 
@@ -62,7 +105,7 @@ def verdicts(doc):
     return {c["id"]: c["verdict"] for r in doc["runs"] for c in r["cases"]}
 
 
-class ExitStatus(unittest.TestCase):
+class ExitStatus(Clean):
     def test_no_command_is_usage_error(self):
         status, _, err, _ = sockspec()
         self.assertEqual(status, 2)
@@ -83,8 +126,13 @@ class ExitStatus(unittest.TestCase):
         self.assertEqual(status, 2)
         self.assertIn("not both", err)
 
+    def test_glob_matching_nothing_is_setup_error(self):
+        status, out, err, _ = sockspec("run", "--profile", "echo-threaded", "--case",
+                                       "basic/*", "--case", "no-such/*")
+        self.assertEqual((status, out, err), (2, "", "sockspec: no case matches 'no-such/*'\n"))
+
     def test_zero_cases_run_is_failure(self):
-        status, doc, _, _ = run_json("--profile", "echo-threaded", "--case", "no-such/*")
+        status, doc, _, _ = run_json("--profile", "echo-threaded", "--exclude", "*")
         self.assertEqual(status, 1)
         self.assertEqual(doc["summary"], {"pass": 0, "fail": 0, "skip": 0, "error": 0})
 
@@ -94,7 +142,7 @@ class ExitStatus(unittest.TestCase):
         self.assertIn("sockspec run", out)
 
 
-class CaseFiles(unittest.TestCase):
+class CaseFiles(Clean):
     def write(self, text):
         fd, path = tempfile.mkstemp(suffix=".case")
         os.write(fd, text.encode())
@@ -131,7 +179,7 @@ class CaseFiles(unittest.TestCase):
         self.assertEqual(len(out.strip().splitlines()), PROFILE_CASES)
 
 
-class ReferenceRun(unittest.TestCase):
+class ReferenceRun(Clean):
     """The proving ground: the whole profile against ref-echo --mode threaded."""
 
     @classmethod
@@ -165,7 +213,7 @@ class ReferenceRun(unittest.TestCase):
         self.assertRegex(self.out, rf"(?m)^{PROFILE_CASES} passed, 0 failed, 0 skipped, 0 errors$")
 
 
-class Formats(unittest.TestCase):
+class Formats(Clean):
     """junit, tap and text on a run that has pass, fail and skip verdicts."""
 
     ARGS = ["--profile", "echo-threaded", "--case", "limits/*", "--case", "exit/sig*",
@@ -209,7 +257,7 @@ class Formats(unittest.TestCase):
         self.assertRegex(out, r"(?m)^3 passed, 2 failed, 0 skipped, 0 errors$")
 
 
-class Connect(unittest.TestCase):
+class Connect(Clean):
     def test_connect_to_running_server(self):
         proc = subprocess.Popen([f"{BIN}/ref-echo", "-p", "0"], stdout=subprocess.PIPE)
         self.addCleanup(proc.wait)
@@ -226,16 +274,14 @@ class Connect(unittest.TestCase):
         case = next(c for c in doc["runs"][0]["cases"] if c["id"] == "exit/sigterm")
         self.assertIn("launched target", case["message"])
 
-    def test_connect_refused_fails(self):
-        status, doc, _, _ = run_json("--profile", "echo-threaded", "--connect", "127.0.0.1:1",
-                                     "--case", "basic/one-message")
-        self.assertEqual(status, 1)
-        case = doc["runs"][0]["cases"][0]
-        self.assertEqual(case["verdict"], "fail")
-        self.assertIn("connect c1 to 127.0.0.1:1: connection refused", case["message"])
+    def test_connect_where_nothing_listens_is_setup_error(self):
+        status, out, err, _ = sockspec("run", "--profile", "echo-threaded", "--connect",
+                                       "127.0.0.1:1", "--case", "basic/one-message")
+        self.assertEqual((status, out), (2, ""))
+        self.assertEqual(err, "sockspec: --connect: 127.0.0.1:1: nothing listens there\n")
 
 
-class NeverReady(unittest.TestCase):
+class NeverReady(Clean):
     def test_reported_once_and_quickly(self):
         status, doc, _, secs = run_json("--profile", "echo-threaded", "--target",
                                         "sh -c 'sleep 30' {port}")
@@ -268,7 +314,7 @@ def run_case_file(case, target, *extra):
     return status, doc["runs"][0]["cases"][0], secs
 
 
-class Robustness(unittest.TestCase):
+class Robustness(Clean):
     """The runner against servers that flood, never accept or hold many
     connections: right verdicts in bounded time and memory."""
 
@@ -325,7 +371,7 @@ class Robustness(unittest.TestCase):
         self.assertEqual(case["verdict"], "pass")
 
 
-class EngineStatements(unittest.TestCase):
+class EngineStatements(Clean):
     """Statements the echo profile does not use (datagrams, regex,
     timestamps, lines, EOF, exit, quiet, pause), each against the server
     it fits and against one it must fail, at the right line."""
@@ -370,7 +416,254 @@ class EngineStatements(unittest.TestCase):
                       "expected nothing for")
 
 
-class PlantedDefects(unittest.TestCase):
+def case_timeouts(directory):
+    """Sum of the timeouts (s) of the case files under directory."""
+    total = 0.0
+    for path in glob.glob(os.path.join(directory, "**", "*.case"), recursive=True):
+        with open(path) as f:
+            m = re.search(r"(?m)^timeout (\d+)s$", f.read())
+        total += float(m.group(1)) if m else 10.0
+    return total
+
+
+PROFILE_DIR = os.path.join(os.path.dirname(HERE), "cases", "echo-threaded")
+
+
+class Deadlines(Clean):
+    """Every wait of the runner has a deadline: hostile targets cost at
+    most their cases' timeouts, target start and stop included."""
+
+    def test_chatty_target_never_hangs(self):
+        # Output around readiness and no readiness line: ten runs, each
+        # bounded by its cases' timeouts plus 10 s.
+        for run in range(10):
+            status, out, err, secs = sockspec(
+                "run", "--profile", "echo-threaded", "--case", "basic/*", "--case", "exit/*",
+                "--exclude", "exit/hundred-resets", "--timeout-scale", SCALE,
+                "--target", f"{MISBEHAVE} chatty {{port}}", timeout=120)
+            self.assertEqual(status, 0, f"run {run}: {out}{err}")
+            self.assertRegex(out, r"(?m)^8 passed, 0 failed, 0 skipped, 0 errors$")
+            self.assertLess(secs, 8 * 10 * float(SCALE) + 10)
+
+    def test_start_counts_against_the_case_timeout(self):
+        # The target needs 3 s to listen; the case allows 1 s in all.
+        status, case, secs = run_case_file(
+            "slow-start.case", f"sh -c 'sleep 3; exec \"$0\" -b \"$1\"' {BIN}/ref-echo {{addr}}")
+        self.assertEqual((status, case["verdict"]), (1, "error"))
+        self.assertIn("slow-start.case: the target did not become ready in time",
+                      case["message"])
+        self.assertLess(secs, 1 * float(SCALE) + 2.5)
+
+    def test_stop_of_a_target_that_ignores_sigterm_is_bounded(self):
+        # Takes 30 s to exit on SIGTERM: SIGKILL after the 1 s grace.
+        status, case, secs = run_case_file("echo-in-time.case", f"{MISBEHAVE} slow-exit {{port}}")
+        self.assertEqual((status, case["verdict"]), (0, "pass"), case["message"])
+        self.assertLess(secs, 1 * float(SCALE) + 4)
+
+
+class Signals(Clean):
+    """SIGTERM or SIGINT to the runner: targets stopped, the report of
+    what ran written (the interrupted case marked), exit 128 + N."""
+
+    def interrupt(self, signo, target, *extra):
+        out_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, out_dir)
+        report, progress = os.path.join(out_dir, "r.json"), os.path.join(out_dir, "out.txt")
+        with open(progress, "wb") as out:
+            proc = subprocess.Popen(
+                [SOCKSPEC, "run", "--cases", os.path.join(CASES, "echo-in-time.case"),
+                 "--cases", os.path.join(CASES, "sleepy.case"), "--target", target,
+                 "--format", "json", "--output", report, *extra],
+                stdout=out, stderr=subprocess.PIPE, env=ENV)
+            deadline = time.monotonic() + 20 * float(SCALE)
+            while time.monotonic() < deadline:
+                with open(progress) as f:
+                    if "sleepy.case (line framing)" in f.read():
+                        break  # the sleepy run's header is out
+                time.sleep(0.05)
+            time.sleep(1.0 * float(SCALE))  # its target started, its case sleeps
+            sent = time.monotonic()
+            proc.send_signal(signo)
+            _, err = proc.communicate(timeout=30)
+            took = time.monotonic() - sent
+        with open(report) as f:
+            doc = json.load(f)
+        with open(progress) as f:
+            text = f.read()
+        self.assertEqual(glob.glob(report + ".tmp*"), [])
+        return proc.returncode, doc, text, err.decode(), took
+
+    def check(self, signo, name, target):
+        status, doc, text, err, took = self.interrupt(signo, target)
+        self.assertEqual(status, 128 + signo, err)
+        self.assertLess(took, 3 * float(SCALE))
+        cases = [c for r in doc["runs"] for c in r["cases"]]
+        self.assertEqual([(c["id"], c["verdict"]) for c in cases],
+                         [("basic/echo-in-time", "pass"), ("basic/sleepy", "error")])
+        self.assertRegex(cases[1]["message"],
+                         rf"sleepy\.case:\d+: interrupted by {name}: the run stopped here")
+        # Progress went to a file, block-buffered unless flushed: every
+        # case line and the summary are there.
+        self.assertIn("PASS  basic/echo-in-time", text)
+        self.assertIn("ERROR basic/sleepy", text)
+        self.assertIn("1 passed, 0 failed, 0 skipped, 1 errors", text)
+
+    def test_sigterm_with_node_target(self):
+        self.assertIsNotNone(shutil.which("node"), "nodejs is missing (scripts/deps.sh)")
+        self.check(signal.SIGTERM, "SIGTERM", f"node {HERE}/echo.js {{port}}")
+
+    def test_sigint_with_reference_target(self):
+        self.check(signal.SIGINT, "SIGINT", f"{BIN}/ref-echo -b {{addr}}")
+
+
+class Leftovers(Clean):
+    """A target that escapes its process group is found and killed."""
+
+    def test_daemon_left_listening_fails_the_case(self):
+        status, case, _ = run_case_file("echo-in-time.case", f"{MISBEHAVE} daemon {{port}}")
+        self.assertEqual((status, case["verdict"]), (1, "fail"))
+        self.assertRegex(case["message"], r"^\S*echo-in-time\.case: the target left pid \d+ "
+                                          r"listening on 127\.0\.0\.1:\d+$")
+
+
+class Readiness(Clean):
+    """Readiness is what /proc/net says, not what the target prints."""
+
+    def test_announced_wrong_port_is_reported_once_and_fast(self):
+        status, doc, _, secs = run_json("--profile", "echo-threaded", "--target",
+                                        f"{MISBEHAVE} wrong-port {{port}}")
+        cases = doc["runs"][0]["cases"]
+        self.assertEqual(status, 1)
+        self.assertRegex(cases[0]["message"], r"the target announced 127\.0\.0\.1:(\d+) but "
+                                              r"nothing listens on 127\.0\.0\.1:\d+ ")
+        ports = re.search(r"127\.0\.0\.1:(\d+) but nothing listens on 127\.0\.0\.1:(\d+)",
+                          cases[0]["message"]).groups()
+        self.assertEqual(int(ports[0]), int(ports[1]) + 1)
+        self.assertTrue(all(c["verdict"] == "error" and "not run" in c["message"]
+                            for c in cases[1:]))
+        self.assertLess(secs, 3 * float(SCALE) + 2)
+
+    def test_announced_but_not_listening(self):
+        status, case, _ = run_case_file("echo-in-time.case", f"{MISBEHAVE} no-listen {{port}}",
+                                        "--timeout-scale", "0.3")
+        self.assertEqual((status, case["verdict"]), (1, "error"))
+        self.assertRegex(case["message"], r"the target announced 127\.0\.0\.1:(\d+) but nothing "
+                                          r"listens on 127\.0\.0\.1:\1 ")
+
+
+class Limits(Clean):
+    """Data of any size the language allows, repeats that take constant
+    memory, and messages of any length."""
+
+    def test_sixteen_and_sixty_four_mib_echo(self):
+        for case in ("big-echo-16m.case", "big-echo-64m.case"):
+            status, result, _ = run_case_file(case, f"{BIN}/ref-echo -b {{addr}}")
+            self.assertEqual((status, result["verdict"]), (0, "pass"), result["message"])
+
+    def peak_kib(self, case_text):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "repeat.case")
+            with open(path, "w") as f:
+                f.write(case_text)
+            probe = ("import json, resource, subprocess, sys\n"
+                     "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+                     "print(json.dumps([p.returncode, "
+                     "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
+            out = subprocess.run([sys.executable, "-c", probe, SOCKSPEC, "run", "--cases", path,
+                                  "--target", f"{BIN}/ref-echo -b {{addr}}"],
+                                 capture_output=True, timeout=300, env=ENV).stdout
+        status, peak = json.loads(out)
+        self.assertEqual(status, 0)
+        return peak
+
+    def test_repeat_memory_is_flat(self):
+        text = ("case limits/repeat\ntimeout 240s\nconnect c\nrepeat {n}\n"
+                "  write c \"ping ${{i}}\\n\"\n  expect c \"ping ${{i}}\\n\" within 2s\nend\n")
+        small, large = self.peak_kib(text.format(n=1000)), self.peak_kib(text.format(n=100000))
+        print(f"\n    peak RSS: repeat 1,000: {small} KiB, repeat 100,000: {large} KiB",
+              file=sys.stderr)
+        self.assertLess(large - small, 2048, "memory must not grow with repeat")
+
+    def test_long_case_path_in_message(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = tmp
+            while len(path) < 2300:
+                path = os.path.join(path, "d" * 200)
+            os.makedirs(path)
+            path = os.path.join(path, "never.case")
+            with open(path, "w") as f:
+                f.write("case basic/never\nconnect c\nexpect c \"x\" within 100ms\n")
+            status, doc, err, _ = run_json("--cases", path, "--target",
+                                           f"{BIN}/ref-echo -b {{addr}}")
+        self.assertEqual(status, 1, err)
+        case = doc["runs"][0]["cases"][0]
+        self.assertEqual(case["verdict"], "fail")
+        self.assertTrue(case["message"].startswith(path + ":3: connection c: expected \"x\""),
+                        case["message"][-200:])
+
+
+class SetupErrors(Clean):
+    """What can be checked before the first case stops the run with exit
+    status 2 and one line, before any target starts."""
+
+    def setup_error(self, *args):
+        status, out, err, _ = sockspec("run", "--profile", "echo-threaded", *args)
+        self.assertEqual((status, out), (2, ""), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        return err
+
+    def test_missing_program(self):
+        self.assertEqual(self.setup_error("--target", "./myserver --port {port}"),
+                         'sockspec: --target: target command: cannot execute "./myserver": '
+                         "No such file or directory\n")
+        self.assertEqual(self.setup_error("--target", "no-such-server-here {port}"),
+                         'sockspec: --target: target command: cannot execute '
+                         '"no-such-server-here": No such file or directory (in PATH)\n')
+
+    def test_unbalanced_quote_and_no_placeholder(self):
+        self.assertEqual(self.setup_error("--target", f"{BIN}/ref-echo -b '{{addr}}"),
+                         "sockspec: --target: target command: unbalanced quote at column "
+                         f"{len(BIN + '/ref-echo -b ') + 1}\n")
+        self.assertIn("has no {port}, {addr} or {unix}",
+                      self.setup_error("--target", f"{BIN}/ref-echo"))
+
+    def test_unwritable_output(self):
+        self.assertEqual(self.setup_error("--output", "/etc/hostname/r.json"),
+                         "sockspec: --output: cannot write /etc/hostname/r.json: Not a directory\n")
+
+    def test_bad_timeout_scale(self):
+        status, _, err, _ = sockspec("run", "--profile", "echo-threaded", "--timeout-scale",
+                                     "1e-300")
+        self.assertEqual(status, 2)
+        self.assertIn("--timeout-scale: expected a number from 0.01 to 1000, got \"1e-300\"", err)
+
+
+class NodeTarget(Clean):
+    """A Node.js echo server as users write them: the whole profile, many
+    runs in a row, each in its normal time (a hang fails at 60 s)."""
+
+    def test_profile_passes_every_run(self):
+        self.assertIsNotNone(shutil.which("node"), "nodejs is missing (scripts/deps.sh)")
+        runs = int(os.environ.get("SOCKSPEC_TEST_NODE", "50"))
+        bound = case_timeouts(PROFILE_DIR) + 10
+        times = []
+        for run in range(runs):
+            try:
+                status, out, err, secs = sockspec(
+                    "run", "--profile", "echo-threaded", "--seed", str(run + 1),
+                    "--timeout-scale", SCALE, "--target", f"node {HERE}/echo.js {{port}}",
+                    timeout=60 * float(SCALE))
+            except subprocess.TimeoutExpired:
+                self.fail(f"run {run + 1} of {runs} hung (seed {run + 1})")
+            self.assertEqual(status, 0, f"run {run + 1} (seed {run + 1}): {out}{err}")
+            self.assertRegex(out, rf"(?m)^{PROFILE_CASES} passed, 0 failed")
+            self.assertLess(secs, bound)
+            times.append(secs)
+        print(f"\n    {runs} runs: {min(times):.1f} to {max(times):.1f} s each, "
+              f"{sum(times):.0f} s in all", file=sys.stderr)
+
+
+class PlantedDefects(Clean):
     """Each wrong server fails exactly its cases: the suite tells right from wrong."""
 
     @classmethod
@@ -396,6 +689,17 @@ class PlantedDefects(unittest.TestCase):
 for _defect in DEFECTS:
     setattr(PlantedDefects, f"test_{_defect.replace('-', '_')}",
             lambda self, d=_defect: self.check(d))
+
+def load_tests(loader, tests, pattern):
+    """SOCKSPEC_TEST_NODE set: only the Node.js runs; else all but them."""
+    node = "SOCKSPEC_TEST_NODE" in os.environ
+    suite = unittest.TestSuite()
+    for group in tests:
+        for test in group:
+            if isinstance(test, NodeTarget) == node:
+                suite.addTest(test)
+    return suite
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
