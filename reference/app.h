@@ -44,7 +44,7 @@ struct app_config {
 	int delay_ms;               /* --delay */
 	int udp;                    /* --udp */
 	size_t max_line;            /* --max-line */
-	size_t max_clients;         /* --max-clients */
+	size_t max_clients;         /* --max-clients; 0: derived from RLIMIT_NOFILE */
 };
 
 /* A listening server. */
@@ -61,8 +61,9 @@ struct app_server {
  * on stderr). */
 int app_options(int argc, char **argv, const struct app_spec *spec, struct app_config *cfg);
 
-/* Installs the stop signals, binds (SOCK_STREAM or SOCK_DGRAM) and
- * prints "listening on ADDR" on stdout. Returns 0, or prints
+/* Installs the stop signals, raises RLIMIT_NOFILE to its hard limit
+ * (and derives the default max_clients from it), binds (SOCK_STREAM or
+ * SOCK_DGRAM) and prints "listening on ADDR" on stdout. Returns 0, or prints
  * "PROG: bind(ADDR): ERROR" on stderr and returns -1. */
 int app_listen(const struct app_spec *spec, const struct app_config *cfg, int type,
                struct app_server *srv);

@@ -5,7 +5,9 @@
  * through frame.c, or one read per message), hands each message to the
  * handler and sends the whole reply. It ends on EOF (after every owed
  * reply), a reset, the handler's PROTO_CLOSE, an over-long line, or a
- * stop signal, and closes the fd itself.
+ * stop signal, and closes the fd itself. Its buffers are
+ * taken when the first bytes arrive and grow with the messages, so an
+ * idle connection costs little more than the thread that waits on it.
  */
 #ifndef SOCKSPEC_SESSION_H
 #define SOCKSPEC_SESSION_H
@@ -16,7 +18,8 @@
 
 #include "proto.h"
 
-#define SESSION_READ_MAX 65536 /* bytes taken per read */
+#define SESSION_READ_MAX   16384 /* bytes taken per read */
+#define SESSION_LINGER_MAX 65536 /* input discarded after a one-shot reply */
 
 struct session_cfg {
 	const struct proto_handler *proto; /* what to answer */
