@@ -24,6 +24,7 @@
 #define APP_FD_RESERVE   32         /* fds besides connections: listener, stdio, libc */
 #define APP_MAX_CLIENTS  (1u << 20) /* --max-clients upper bound */
 #define APP_BACKLOG      4096       /* the kernel caps it at net.core.somaxconn */
+#define APP_IDLE_MAX_S   86400      /* --idle-timeout upper bound */
 #define APP_NOFILE_GUESS 1024       /* if getrlimit() ever failed */
 
 static const char *const mode_names[] = {"once", "iterative", "threaded"};
@@ -55,7 +56,7 @@ static int can_thread(const struct app_spec *spec)
 	       ((spec->options & APP_OPT_MODE) && (spec->modes & (1u << SERVE_THREADED)));
 }
 
-/* The --help lines of --max-clients. */
+/* The --help lines of --max-clients and --idle-timeout. */
 static void usage_limits(const struct app_spec *spec, FILE *out)
 {
 	static const char *const pad = "                      ";
@@ -68,6 +69,11 @@ static void usage_limits(const struct app_spec *spec, FILE *out)
 		        APP_FD_RESERVE, clients_for_nofile(nofile_limit(1)));
 		fprintf(out, "%sclients wait in the listen backlog until a connection\n", pad);
 		fprintf(out, "%sends: none is refused\n", pad);
+	}
+	if (spec->options & APP_OPT_IDLE) {
+		fprintf(out, "      --idle-timeout SECONDS\n");
+		fprintf(out, "%sclose a connection once the client has sent nothing (or\n", pad);
+		fprintf(out, "%staken no reply) for SECONDS (default 0: never)\n", pad);
 	}
 }
 
@@ -172,6 +178,15 @@ static int apply(const struct app_spec *spec, struct app_config *cfg, int opt, c
 		if (parse_size(arg, 1, APP_MAX_CLIENTS, &cfg->max_clients) < 0)
 			return bad(spec, "--max-clients: expected 1 to 1048576, got \"%s\"", arg);
 		return -1;
+	case 'I':
+		d = strtod(arg, &end);
+		if (end == arg || *end || !(d == 0 || (d >= 0.001 && d <= APP_IDLE_MAX_S)))
+			return bad(spec,
+			           "--idle-timeout: expected seconds from 0.001 to 86400 (0: "
+			           "never), got \"%s\"",
+			           arg);
+		cfg->idle_ms = (int)(d * 1000 + 0.5);
+		return -1;
 	case 'h':
 		usage(spec, stdout);
 		return 0;
@@ -213,12 +228,13 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
 	                                    {"udp", no_argument, NULL, 'U'},
 	                                    {"max-line", required_argument, NULL, 'L'},
 	                                    {"max-clients", required_argument, NULL, 'C'},
+	                                    {"idle-timeout", required_argument, NULL, 'I'},
 	                                    {"help", no_argument, NULL, 'h'},
 	                                    {"version", no_argument, NULL, 'V'},
 	                                    {NULL, 0, NULL, 0}};
 	static const unsigned needs[] = {
 	    ['m'] = APP_OPT_MODE, ['f'] = APP_OPT_FRAMING, ['d'] = APP_OPT_DELAY,
-	    ['U'] = APP_OPT_UDP,  ['L'] = APP_OPT_FRAMING,
+	    ['U'] = APP_OPT_UDP,  ['L'] = APP_OPT_FRAMING, ['I'] = APP_OPT_IDLE,
 	};
 	const char *bind = NULL, *port = NULL, *unix_path = NULL;
 	int opt, rc, index = -1;
@@ -253,6 +269,9 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
 	if (cfg->udp && cfg->framing != PROTO_FRAMING_LINE)
 		return bad(spec, "--framing does not apply with --udp: %s",
 		           "a datagram is a message");
+	if (cfg->udp && cfg->idle_ms > 0)
+		return bad(spec, "--idle-timeout does not apply with --udp: %s",
+		           "there are no connections");
 	if (!(spec->options & APP_OPT_FRAMING))
 		cfg->framing = PROTO_FRAMING_STREAM;
 	return resolve(spec, cfg, bind, port, unix_path);
@@ -310,6 +329,7 @@ int app_serve(struct app_server *srv, const struct proto_handler *proto)
 	sc.session.framing = srv->cfg.framing;
 	sc.session.max_line = srv->cfg.max_line;
 	sc.session.delay_ms = srv->cfg.delay_ms;
+	sc.session.idle_ms = srv->cfg.idle_ms;
 	sc.mask = &srv->wait_mask;
 	sc.stop = &sig_stop;
 	sc.log = log_line;

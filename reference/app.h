@@ -17,10 +17,11 @@
 #include "serve.h"
 
 /* Options a server accepts beyond the common ones. */
-#define APP_OPT_MODE    0x1u /* --mode once|iterative|threaded */
-#define APP_OPT_FRAMING 0x2u /* --framing line|chunk */
-#define APP_OPT_DELAY   0x4u /* --delay SECONDS */
-#define APP_OPT_UDP     0x8u /* --udp */
+#define APP_OPT_MODE    0x1u  /* --mode once|iterative|threaded */
+#define APP_OPT_FRAMING 0x2u  /* --framing line|chunk */
+#define APP_OPT_DELAY   0x4u  /* --delay SECONDS */
+#define APP_OPT_UDP     0x8u  /* --udp */
+#define APP_OPT_IDLE    0x10u /* --idle-timeout SECONDS (TCP) */
 
 /* What a server is: fixed at compile time, one per binary. */
 struct app_spec {
@@ -45,6 +46,7 @@ struct app_config {
 	int udp;                    /* --udp */
 	size_t max_line;            /* --max-line */
 	size_t max_clients;         /* --max-clients; 0: derived from RLIMIT_NOFILE */
+	int idle_ms;                /* --idle-timeout; 0: off */
 };
 
 /* A listening server. */

@@ -30,6 +30,12 @@ struct session {
 	int one_shot_done;             /* PROTO_ONE_SHOT: the reply went out */
 };
 
+/* How long one wait for the peer may last (-1: no limit). */
+static int idle_limit(const struct session *s)
+{
+	return s->cfg->idle_ms > 0 ? s->cfg->idle_ms : -1;
+}
+
 /* Makes out hold at least need bytes. It starts small and doubles, so
  * a connection pays only for the replies it gets. */
 static int reserve_out(struct session *s, size_t need)
@@ -60,12 +66,14 @@ static int take_input_buffers(struct session *s)
 	return 0;
 }
 
-/* Waits for input. Returns 0 when there may be some, -EINTR on a stop
- * signal, or another -errno. */
+/* Waits for input. Returns 0 when there may be some, -ETIMEDOUT after
+ * idle_ms of nothing, -EINTR on a stop signal, or another -errno. */
 static int wait_input(struct session *s)
 {
-	int rc = net_wait(s->fd, POLLIN, -1, s->mask);
+	int rc = net_wait(s->fd, POLLIN, idle_limit(s), s->mask);
 
+	if (rc == 0)
+		return -ETIMEDOUT;
 	return rc < 0 ? rc : 0;
 }
 
@@ -110,7 +118,7 @@ static int answer(struct session *s, const uint8_t *msg, size_t len)
 		return SESSION_DONE;
 	if (s->cfg->delay_ms > 0 && (rc = pause_before_reply(s)) < 0)
 		return rc;
-	if (n > 0 && (rc = net_send_all(s->fd, s->out, n, s->mask)) < 0)
+	if (n > 0 && (rc = net_send_all(s->fd, s->out, n, idle_limit(s), s->mask)) < 0)
 		return rc;
 	if (proto->flags & PROTO_ONE_SHOT) {
 		s->one_shot_done = 1;
@@ -153,7 +161,7 @@ static int greet(struct session *s)
 		return -ENOMEM;
 	if (s->cfg->proto->welcome(s->cfg->framing, s->out, s->out_cap, &n) < 0)
 		return -ENOSPC;
-	return n > 0 ? net_send_all(s->fd, s->out, n, s->mask) : 0;
+	return n > 0 ? net_send_all(s->fd, s->out, n, idle_limit(s), s->mask) : 0;
 }
 
 static int serve(struct session *s)

@@ -7,8 +7,8 @@
  * another on the iterative server, concurrent delayed hello replies,
  * 10,000 connections after which the fd and thread counts must be back
  * where they were, 10,000 idle connections beside which a new client is
- * still served at once, and clients past --max-clients waiting their
- * turn.
+ * still served at once, clients past --max-clients waiting their turn,
+ * and --idle-timeout ending idle connections (and only those).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -306,7 +306,7 @@ static void test_servers_ok_threaded_long_line_closes_only_that_connection(void 
 	stop_server(fx, p, SIGTERM);
 }
 
-/* ---- many idle connections, the cap ---- */
+/* ---- many idle connections, the cap, idle timeouts ---- */
 
 static double now_ms_exact(void)
 {
@@ -418,6 +418,97 @@ static void test_servers_echo_threaded_queues_clients_past_max_clients(void **st
 	stop_server(fx, p, SIGTERM);
 }
 
+/* Returns 1 if fd reads EOF within ms, 0 if nothing comes. */
+static int eof_within(struct fixture *fx, int fd, int ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	char buf[64];
+	ssize_t n;
+	int rc;
+
+	while ((rc = poll(&pfd, 1, ms > 0 ? ms : 0)) < 0 && errno == EINTR)
+		;
+	if (rc < 0)
+		fail_msg("poll: %s", strerror(errno));
+	if (rc == 0)
+		return 0;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		fail_msg("recv on the idle client: %s, expected EOF", strerror(errno));
+	if (n > 0)
+		fail_msg("idle client: expected EOF, got %s", show(buf, (size_t)n, fx->err));
+	return 1;
+}
+
+/* --idle-timeout 1: the silent client is closed after about 1 s, while
+ * one that talks every 250 ms is served for 3 s and more. */
+static void test_servers_echo_threaded_idle_timeout_closes_only_idle_clients(void **state)
+{
+	const char *args[] = {"--mode", "threaded", "--idle-timeout", "1", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-echo", args, FAM_IPV4);
+	int idle = client(fx, p), talker = client(fx, p);
+	long long start = proc_now_ms(), closed = -1;
+
+	for (int tick = 1; tick <= 12; tick++) {
+		char c = (char)('a' + tick);
+		long long next = start + tick * 250;
+		struct timespec pause;
+		send_text(fx, talker, &c, 1);
+		expect_bytes(fx, talker, &c, 1, "echo to the talking client");
+		if (closed < 0 && eof_within(fx, idle, (int)(next - proc_now_ms())))
+			closed = proc_now_ms() - start;
+		if (next > proc_now_ms()) {
+			pause.tv_sec = 0;
+			pause.tv_nsec = (long)(next - proc_now_ms()) * 1000000L;
+			nanosleep(&pause, NULL);
+		}
+	}
+	if (closed < 0)
+		fail_msg("--idle-timeout 1: the idle client was still open after %lld ms",
+		         proc_now_ms() - start);
+	if (closed < 500 || closed > 3000)
+		fail_msg("--idle-timeout 1: expected the idle client closed after 500 to 3000 ms, "
+		         "got %lld ms",
+		         closed);
+	shut_wr(talker);
+	expect_bytes_then_eof(fx, talker, "", 0, "talking client after 3 s and its EOF");
+	stop_server(fx, p, SIGTERM);
+}
+
+/* On the iterative server, an idle client no longer holds up the queue. */
+static void test_servers_echo_iterative_idle_timeout_serves_the_queue(void **state)
+{
+	const char *args[] = {"--mode", "iterative", "--idle-timeout", "0.5", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-echo", args, FAM_IPV4);
+	int idle = client(fx, p), queued = client(fx, p);
+	long long start = proc_now_ms(), ms;
+
+	send_text(fx, queued, "next\n", 5);
+	shut_wr(queued);
+	expect_bytes_then_eof(fx, queued, "next\n", 5, "echo to the client queued behind");
+	ms = proc_now_ms() - start;
+	if (ms < 250 || ms > 3000)
+		fail_msg("--idle-timeout 0.5: expected the queued client served after 250 to "
+		         "3000 ms, got %lld ms",
+		         ms);
+	expect_bytes_then_eof(fx, idle, "", 0, "idle client");
+	stop_server(fx, p, SIGTERM);
+}
+
+/* A greeting server closes after its greeting when nothing follows. */
+static void test_servers_hello_idle_timeout_closes_after_the_greeting(void **state)
+{
+	const char *args[] = {"--delay", "0", "--idle-timeout", "0.3", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = start_server(fx, "ref-hello", args, FAM_IPV4);
+	int fd = client(fx, p);
+
+	expect_bytes_then_eof(fx, fd, "Welcome!\n", 9, "greeting, then EOF when idle");
+	stop_server(fx, p, SIGTERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +522,9 @@ int main(void)
 	    T(test_servers_ok_threaded_long_line_closes_only_that_connection),
 	    T(test_servers_echo_threaded_serves_a_new_client_beside_10000_idle),
 	    T(test_servers_echo_threaded_queues_clients_past_max_clients),
+	    T(test_servers_echo_threaded_idle_timeout_closes_only_idle_clients),
+	    T(test_servers_echo_iterative_idle_timeout_serves_the_queue),
+	    T(test_servers_hello_idle_timeout_closes_after_the_greeting),
 	};
 
 	if (fixture_signals() < 0)
