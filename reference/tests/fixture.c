@@ -29,7 +29,7 @@ static void on_alarm(int signo)
 {
 	(void)signo;
 	/* cmocka's own crash handlers fail the test the same way. */
-	fail_msg("test still running after %d s (alarm guard)", TEST_ALARM_S);
+	fail_msg("test still running at its alarm guard (%d s unless it set more)", TEST_ALARM_S);
 }
 
 /* Escapes len bytes as a C string literal into out (SHOW_BUF bytes). */
