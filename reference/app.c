@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,10 +21,61 @@
 #define SOCKSPEC_VERSION "0.0.0"
 #endif
 
-#define APP_MAX_CLIENTS_DEFAULT 1024
-#define APP_BACKLOG             4096 /* the kernel caps it at net.core.somaxconn */
+#define APP_FD_RESERVE   32         /* fds besides connections: listener, stdio, libc */
+#define APP_MAX_CLIENTS  (1u << 20) /* --max-clients upper bound */
+#define APP_BACKLOG      4096       /* the kernel caps it at net.core.somaxconn */
+#define APP_IDLE_MAX_S   86400      /* --idle-timeout upper bound */
+#define APP_NOFILE_GUESS 1024       /* if getrlimit() ever failed */
 
 static const char *const mode_names[] = {"once", "iterative", "threaded"};
+
+/* The default --max-clients for a fd limit: a threaded connection holds
+ * one fd (and one thread), so the limit less a reserve for the server's
+ * other fds. A connection beyond it would fail in accept() with EMFILE. */
+static size_t clients_for_nofile(rlim_t nofile)
+{
+	if (nofile == RLIM_INFINITY || nofile >= (rlim_t)APP_MAX_CLIENTS + APP_FD_RESERVE)
+		return APP_MAX_CLIENTS;
+	return nofile > APP_FD_RESERVE ? (size_t)(nofile - APP_FD_RESERVE) : 1;
+}
+
+/* RLIMIT_NOFILE's soft limit, or its hard limit (what net_raise_nofile()
+ * raises the soft one to). */
+static rlim_t nofile_limit(int hard)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return APP_NOFILE_GUESS; /* cannot happen: rl is valid */
+	return hard ? rl.rlim_max : rl.rlim_cur;
+}
+
+static int can_thread(const struct app_spec *spec)
+{
+	return spec->default_mode == SERVE_THREADED ||
+	       ((spec->options & APP_OPT_MODE) && (spec->modes & (1u << SERVE_THREADED)));
+}
+
+/* The --help lines of --max-clients and --idle-timeout. */
+static void usage_limits(const struct app_spec *spec, FILE *out)
+{
+	static const char *const pad = "                      ";
+
+	if (can_thread(spec)) {
+		fprintf(out, "      --max-clients N "
+		             "threaded mode: connections served at once, a thread\n");
+		fprintf(out, "%seach (default: RLIMIT_NOFILE, raised to its hard limit,\n", pad);
+		fprintf(out, "%sless %d for other fds; here %zu). Past the cap, new\n", pad,
+		        APP_FD_RESERVE, clients_for_nofile(nofile_limit(1)));
+		fprintf(out, "%sclients wait in the listen backlog until a connection\n", pad);
+		fprintf(out, "%sends: none is refused\n", pad);
+	}
+	if (spec->options & APP_OPT_IDLE) {
+		fprintf(out, "      --idle-timeout SECONDS\n");
+		fprintf(out, "%sclose a connection once the client has sent nothing (or\n", pad);
+		fprintf(out, "%staken no reply) for SECONDS (default 0: never)\n", pad);
+	}
+}
 
 static void usage(const struct app_spec *spec, FILE *out)
 {
@@ -53,8 +105,7 @@ static void usage(const struct app_spec *spec, FILE *out)
 	if (spec->options & APP_OPT_FRAMING)
 		fprintf(out, "      --max-line N    longest line accepted (default %d bytes)\n",
 		        FRAME_MAX_LINE_DEFAULT);
-	fprintf(out, "      --max-clients N connections served at once (default %d)\n",
-	        APP_MAX_CLIENTS_DEFAULT);
+	usage_limits(spec, out);
 	fprintf(out, "  -h, --help          this text\n      --version       print the version\n");
 	fprintf(out, "\nPrints \"listening on ADDR\" once ready; exits 0 on SIGTERM or SIGINT.\n");
 }
@@ -124,8 +175,17 @@ static int apply(const struct app_spec *spec, struct app_config *cfg, int opt, c
 			return bad(spec, "--max-line: expected 1 to 67108864, got \"%s\"", arg);
 		return -1;
 	case 'C':
-		if (parse_size(arg, 1, 1u << 20, &cfg->max_clients) < 0)
+		if (parse_size(arg, 1, APP_MAX_CLIENTS, &cfg->max_clients) < 0)
 			return bad(spec, "--max-clients: expected 1 to 1048576, got \"%s\"", arg);
+		return -1;
+	case 'I':
+		d = strtod(arg, &end);
+		if (end == arg || *end || !(d == 0 || (d >= 0.001 && d <= APP_IDLE_MAX_S)))
+			return bad(spec,
+			           "--idle-timeout: expected seconds from 0.001 to 86400 (0: "
+			           "never), got \"%s\"",
+			           arg);
+		cfg->idle_ms = (int)(d * 1000 + 0.5);
 		return -1;
 	case 'h':
 		usage(spec, stdout);
@@ -168,14 +228,14 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
 	                                    {"udp", no_argument, NULL, 'U'},
 	                                    {"max-line", required_argument, NULL, 'L'},
 	                                    {"max-clients", required_argument, NULL, 'C'},
+	                                    {"idle-timeout", required_argument, NULL, 'I'},
 	                                    {"help", no_argument, NULL, 'h'},
 	                                    {"version", no_argument, NULL, 'V'},
 	                                    {NULL, 0, NULL, 0}};
-	static const unsigned needs[] = {['m'] = APP_OPT_MODE,
-	                                 ['f'] = APP_OPT_FRAMING,
-	                                 ['d'] = APP_OPT_DELAY,
-	                                 ['U'] = APP_OPT_UDP,
-	                                 ['L'] = APP_OPT_FRAMING};
+	static const unsigned needs[] = {
+	    ['m'] = APP_OPT_MODE, ['f'] = APP_OPT_FRAMING, ['d'] = APP_OPT_DELAY,
+	    ['U'] = APP_OPT_UDP,  ['L'] = APP_OPT_FRAMING, ['I'] = APP_OPT_IDLE,
+	};
 	const char *bind = NULL, *port = NULL, *unix_path = NULL;
 	int opt, rc, index = -1;
 
@@ -184,7 +244,7 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
 	cfg->framing = PROTO_FRAMING_LINE;
 	cfg->delay_ms = (int)(spec->default_delay * 1000 + 0.5);
 	cfg->max_line = FRAME_MAX_LINE_DEFAULT;
-	cfg->max_clients = APP_MAX_CLIENTS_DEFAULT;
+	cfg->max_clients = 0; /* app_listen() derives it once the fd limit is raised */
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "p:b:h", all, &index)) != -1) {
 		if (opt > 0 && opt < (int)(sizeof(needs) / sizeof(needs[0])) && needs[opt] &&
@@ -209,6 +269,9 @@ int app_options(int argc, char **argv, const struct app_spec *spec, struct app_c
 	if (cfg->udp && cfg->framing != PROTO_FRAMING_LINE)
 		return bad(spec, "--framing does not apply with --udp: %s",
 		           "a datagram is a message");
+	if (cfg->udp && cfg->idle_ms > 0)
+		return bad(spec, "--idle-timeout does not apply with --udp: %s",
+		           "there are no connections");
 	if (!(spec->options & APP_OPT_FRAMING))
 		cfg->framing = PROTO_FRAMING_STREAM;
 	return resolve(spec, cfg, bind, port, unix_path);
@@ -229,7 +292,9 @@ int app_listen(const struct app_spec *spec, const struct app_config *cfg, int ty
 		fprintf(stderr, "%s: sigaction: %s\n", spec->prog, strerror(-rc));
 		return -1;
 	}
-	net_raise_nofile();
+	net_raise_nofile(); /* if it fails, the soft limit in force is used */
+	if (srv->cfg.max_clients == 0)
+		srv->cfg.max_clients = clients_for_nofile(nofile_limit(0));
 	rc = net_listen(&cfg->addr, type, APP_BACKLOG, &srv->bound, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", spec->prog, err);
@@ -264,6 +329,7 @@ int app_serve(struct app_server *srv, const struct proto_handler *proto)
 	sc.session.framing = srv->cfg.framing;
 	sc.session.max_line = srv->cfg.max_line;
 	sc.session.delay_ms = srv->cfg.delay_ms;
+	sc.session.idle_ms = srv->cfg.idle_ms;
 	sc.mask = &srv->wait_mask;
 	sc.stop = &sig_stop;
 	sc.log = log_line;

@@ -17,10 +17,11 @@
 #include "serve.h"
 
 /* Options a server accepts beyond the common ones. */
-#define APP_OPT_MODE    0x1u /* --mode once|iterative|threaded */
-#define APP_OPT_FRAMING 0x2u /* --framing line|chunk */
-#define APP_OPT_DELAY   0x4u /* --delay SECONDS */
-#define APP_OPT_UDP     0x8u /* --udp */
+#define APP_OPT_MODE    0x1u  /* --mode once|iterative|threaded */
+#define APP_OPT_FRAMING 0x2u  /* --framing line|chunk */
+#define APP_OPT_DELAY   0x4u  /* --delay SECONDS */
+#define APP_OPT_UDP     0x8u  /* --udp */
+#define APP_OPT_IDLE    0x10u /* --idle-timeout SECONDS (TCP) */
 
 /* What a server is: fixed at compile time, one per binary. */
 struct app_spec {
@@ -44,7 +45,8 @@ struct app_config {
 	int delay_ms;               /* --delay */
 	int udp;                    /* --udp */
 	size_t max_line;            /* --max-line */
-	size_t max_clients;         /* --max-clients */
+	size_t max_clients;         /* --max-clients; 0: derived from RLIMIT_NOFILE */
+	int idle_ms;                /* --idle-timeout; 0: off */
 };
 
 /* A listening server. */
@@ -61,8 +63,9 @@ struct app_server {
  * on stderr). */
 int app_options(int argc, char **argv, const struct app_spec *spec, struct app_config *cfg);
 
-/* Installs the stop signals, binds (SOCK_STREAM or SOCK_DGRAM) and
- * prints "listening on ADDR" on stdout. Returns 0, or prints
+/* Installs the stop signals, raises RLIMIT_NOFILE to its hard limit
+ * (and derives the default max_clients from it), binds (SOCK_STREAM or
+ * SOCK_DGRAM) and prints "listening on ADDR" on stdout. Returns 0, or prints
  * "PROG: bind(ADDR): ERROR" on stderr and returns -1. */
 int app_listen(const struct app_spec *spec, const struct app_config *cfg, int type,
                struct app_server *srv);

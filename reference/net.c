@@ -131,7 +131,7 @@ int net_wait(int fd, short events, int timeout_ms, const sigset_t *mask)
 	return rc > 0 ? 1 : 0;
 }
 
-int net_send_all(int fd, const uint8_t *buf, size_t len, const sigset_t *mask)
+int net_send_all(int fd, const uint8_t *buf, size_t len, int stall_ms, const sigset_t *mask)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -144,9 +144,9 @@ int net_send_all(int fd, const uint8_t *buf, size_t len, const sigset_t *mask)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
-		n = net_wait(fd, POLLOUT, -1, mask);
-		if (n < 0)
-			return (int)n;
+		n = net_wait(fd, POLLOUT, stall_ms, mask);
+		if (n <= 0)
+			return n < 0 ? (int)n : -ETIMEDOUT;
 	}
 	return 0;
 }

@@ -36,9 +36,11 @@ int net_set_nonblock(int fd);
 int net_wait(int fd, short events, int timeout_ms, const sigset_t *mask);
 
 /* Sends all len bytes on a non-blocking socket, waiting with net_wait()
- * when the socket is full; never raises SIGPIPE. Returns 0, -EINTR when
- * a signal interrupted a wait, or -errno (-EPIPE, -ECONNRESET, ...). */
-int net_send_all(int fd, const uint8_t *buf, size_t len, const sigset_t *mask);
+ * when the socket is full, each wait at most stall_ms (-1: no limit);
+ * never raises SIGPIPE. Returns 0, -ETIMEDOUT when the peer took nothing
+ * for stall_ms, -EINTR when a signal interrupted a wait, or -errno
+ * (-EPIPE, -ECONNRESET, ...). */
+int net_send_all(int fd, const uint8_t *buf, size_t len, int stall_ms, const sigset_t *mask);
 
 /* Reads what is available (at most cap bytes), retrying EINTR. Returns
  * the count, 0 at EOF, or -errno (-EAGAIN when nothing is there). */

@@ -20,18 +20,27 @@
 
 #include "net.h"
 
-#define SERVE_THREAD_STACK (128 * 1024) /* buffers live on the heap */
-#define SERVE_STOP_WAIT_MS 500          /* for live threads after a stop */
+/* Buffers live on the heap and the deepest call chain (session, then
+ * net_lingering_close()'s 4 KiB sink) needs a few KiB, so 64 KiB is
+ * ample, sanitizers included, and 10,000 threads reserve only 640 MiB of
+ * address space (and touch a page or two each). */
+#define SERVE_THREAD_STACK (64 * 1024)
+#define SERVE_STOP_WAIT_MS 500 /* for live threads after a stop */
+#define SERVE_RETRY_MS     20  /* pause before retrying a full pool or thread limit */
 
 struct worker;
 
-/* State shared by the accept loop and its threads. */
+/* State shared by the accept loop and its threads. Everything a worker
+ * touches lives here, on the heap: after a stop, a thread that outlives
+ * the wait must not reach into the accept loop's (returned) frames. */
 struct pool {
-	pthread_mutex_t mu;          /* guards everything below */
-	pthread_cond_t changed;      /* a worker ended */
-	struct worker *live;         /* connections being served */
-	size_t count;                /* number of live workers */
-	const struct serve_cfg *cfg; /* what each worker runs */
+	pthread_mutex_t mu;         /* guards everything below */
+	pthread_cond_t all_done;    /* the last live worker ended */
+	struct worker *live;        /* connections being served */
+	size_t count;               /* number of live workers */
+	size_t max_clients;         /* cap on count */
+	struct session_cfg session; /* what each worker runs (a copy) */
+	int orphaned;               /* the accept loop is gone: the last worker frees the pool */
 };
 
 struct worker {
@@ -80,14 +89,21 @@ static int accept_one(int lfd, const struct serve_cfg *cfg)
 	}
 }
 
+static void pool_free(struct pool *p)
+{
+	pthread_cond_destroy(&p->all_done);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pool *p = w->pool;
-	int fd = w->fd;
+	int last, orphaned;
 
 	/* Signals stay blocked here: only the main thread sees a stop. */
-	session_run(fd, &p->cfg->session, NULL);
+	session_run(w->fd, &p->session, NULL);
 	pthread_mutex_lock(&p->mu);
 	if (w->prev)
 		w->prev->next = w->next;
@@ -95,24 +111,27 @@ static void *worker_main(void *arg)
 		p->live = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
-	p->count--;
-	pthread_cond_signal(&p->changed);
+	last = --p->count == 0;
+	orphaned = p->orphaned;
+	if (last) /* only drain() waits, and only for the last one */
+		pthread_cond_signal(&p->all_done);
 	pthread_mutex_unlock(&p->mu);
 	free(w);
+	if (last && orphaned)
+		pool_free(p);
 	return NULL;
 }
 
-/* Starts a thread serving fd. Returns 0 or -errno (fd then closed). */
+/* Starts a thread serving fd. Returns 0 (the thread owns fd) or -errno
+ * (the caller still does). */
 static int spawn(struct pool *p, int fd, pthread_attr_t *attr)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	pthread_t tid;
 	int rc;
 
-	if (!w) {
-		close(fd);
+	if (!w)
 		return -ENOMEM;
-	}
 	w->fd = fd;
 	w->pool = p;
 	pthread_mutex_lock(&p->mu);
@@ -130,7 +149,6 @@ static int spawn(struct pool *p, int fd, pthread_attr_t *attr)
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (rc != 0) {
-		close(fd);
 		free(w);
 		return -rc;
 	}
@@ -142,19 +160,19 @@ static int at_capacity(struct pool *p)
 	int full;
 
 	pthread_mutex_lock(&p->mu);
-	full = p->count >= p->cfg->max_clients;
+	full = p->count >= p->max_clients;
 	pthread_mutex_unlock(&p->mu);
 	return full;
 }
 
-/* After a stop: shut every live connection down, wait for the threads.
- * Returns how many are still running. */
-static size_t drain(struct pool *p)
+/* After a stop: shut every live connection down, wait for the threads,
+ * and free the pool, or leave that to the last thread if some are still
+ * running at the deadline. */
+static void drain(struct pool *p)
 {
-	size_t left;
-
 	struct timespec deadline;
 	struct worker *w;
+	size_t left;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_nsec += SERVE_STOP_WAIT_MS * 1000000L;
@@ -164,33 +182,81 @@ static size_t drain(struct pool *p)
 	for (w = p->live; w; w = w->next)
 		shutdown(w->fd, SHUT_RDWR);
 	while (p->count > 0)
-		if (pthread_cond_timedwait(&p->changed, &p->mu, &deadline) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&p->all_done, &p->mu, &deadline) == ETIMEDOUT)
 			break;
 	left = p->count;
+	p->orphaned = left > 0;
 	pthread_mutex_unlock(&p->mu);
-	return left;
+	if (left == 0)
+		pool_free(p);
+}
+
+/* Hands fd to a new thread. Out of threads or memory for now (EAGAIN,
+ * ENOMEM), it keeps fd and retries every SERVE_RETRY_MS, as a full pool
+ * does, so the client waits instead of being dropped; fd is closed if it
+ * cannot be served (another error, or a stop meanwhile). */
+static void hand_over(struct pool *p, const struct serve_cfg *cfg, int fd, pthread_attr_t *attr)
+{
+	int rc, said = 0;
+
+	while ((rc = spawn(p, fd, attr)) == -EAGAIN || rc == -ENOMEM) {
+		if (!said)
+			report(cfg, "pthread_create", -rc); /* once, not per retry */
+		said = 1;
+		if (*cfg->stop)
+			break;
+		net_wait(-1, 0, SERVE_RETRY_MS, cfg->mask);
+	}
+	if (rc == 0)
+		return;
+	if (!said)
+		report(cfg, "pthread_create", -rc);
+	close(fd);
+}
+
+/* Detached threads with SERVE_THREAD_STACK bytes of stack. */
+static int thread_attr(pthread_attr_t *attr, char *err, size_t errlen)
+{
+	int rc = pthread_attr_init(attr);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "pthread_attr_init: %s", strerror(rc));
+		return -rc;
+	}
+	rc = pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+	if (rc != 0)
+		snprintf(err, errlen, "pthread_attr_setdetachstate: %s", strerror(rc));
+	else if ((rc = pthread_attr_setstacksize(attr, SERVE_THREAD_STACK)) != 0)
+		snprintf(err, errlen, "pthread_attr_setstacksize(%d): %s", SERVE_THREAD_STACK,
+		         strerror(rc));
+	if (rc != 0)
+		pthread_attr_destroy(attr);
+	return -rc;
 }
 
 static int serve_threaded(int lfd, const struct serve_cfg *cfg, char *err, size_t errlen)
 {
 	struct pool *p = calloc(1, sizeof(*p));
 	pthread_attr_t attr;
-	int rc = 0, fd;
+	int rc, fd;
 
 	if (!p) {
 		snprintf(err, errlen, "calloc: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
+	rc = thread_attr(&attr, err, errlen);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	}
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->changed, NULL);
-	p->cfg = cfg;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, SERVE_THREAD_STACK);
+	pthread_cond_init(&p->all_done, NULL);
+	p->max_clients = cfg->max_clients;
+	p->session = cfg->session;
 	while (!*cfg->stop) {
 		if (at_capacity(p)) {
 			/* Leave new clients in the backlog; stay stoppable. */
-			net_wait(-1, 0, 20, cfg->mask);
+			net_wait(-1, 0, SERVE_RETRY_MS, cfg->mask);
 			continue;
 		}
 		fd = accept_one(lfd, cfg);
@@ -201,19 +267,10 @@ static int serve_threaded(int lfd, const struct serve_cfg *cfg, char *err, size_
 			snprintf(err, errlen, "accept: %s", strerror(-rc));
 			break;
 		}
-		rc = spawn(p, fd, &attr);
-		if (rc < 0) {
-			report(cfg, "pthread_create", -rc);
-			rc = 0;
-		}
+		hand_over(p, cfg, fd, &attr);
 	}
 	pthread_attr_destroy(&attr);
-	if (drain(p) == 0) {
-		/* A thread that outlived the wait still uses p: leave it. */
-		pthread_cond_destroy(&p->changed);
-		pthread_mutex_destroy(&p->mu);
-		free(p);
-	}
+	drain(p); /* p is gone now, or the last thread's to free */
 	return rc;
 }
 

@@ -22,7 +22,8 @@ enum serve_mode {
 
 struct serve_cfg {
 	enum serve_mode mode;          /* accept loop shape (stream servers) */
-	size_t max_clients;            /* SERVE_THREADED: cap on live threads */
+	size_t max_clients;            /* SERVE_THREADED: cap on live threads; at the cap,
+	                                  new clients wait in the listen backlog */
 	struct session_cfg session;    /* how each connection is served */
 	const sigset_t *mask;          /* mask for waits on the main thread */
 	volatile sig_atomic_t *stop;   /* set when the server must stop */
@@ -31,7 +32,9 @@ struct serve_cfg {
 
 /* Accepts connections on the listening socket lfd and serves each with
  * session_run() until the mode says so or *stop is set. In threaded
- * mode, a stop shuts down the live connections and waits up to 500 ms
+ * mode, no connection is accepted while max_clients are live, or while
+ * no thread can be created: clients wait in the backlog, none is
+ * dropped; a stop shuts down the live connections and waits up to 500 ms
  * for their threads. Returns 0, or -errno with err filled. */
 int serve_stream(int lfd, const struct serve_cfg *cfg, char *err, size_t errlen);
 

@@ -23,12 +23,59 @@ struct session {
 	int fd;                        /* the connection */
 	const struct session_cfg *cfg; /* protocol and framing */
 	const sigset_t *mask;          /* signal mask while waiting */
-	uint8_t *in;                   /* SESSION_READ_MAX bytes read buffer */
-	uint8_t *out;                  /* reply buffer, out_cap bytes */
-	size_t out_cap;                /* largest message + PROTO_OVERHEAD */
+	uint8_t *in;                   /* SESSION_READ_MAX bytes, once input came */
+	uint8_t *out;                  /* reply buffer, out_cap bytes (NULL: none yet) */
+	size_t out_cap;                /* grows to the largest reply so far */
 	struct frame frame;            /* LINE framing: reassembly buffer */
 	int one_shot_done;             /* PROTO_ONE_SHOT: the reply went out */
 };
+
+/* How long one wait for the peer may last (-1: no limit). */
+static int idle_limit(const struct session *s)
+{
+	return s->cfg->idle_ms > 0 ? s->cfg->idle_ms : -1;
+}
+
+/* Makes out hold at least need bytes. It starts small and doubles, so
+ * a connection pays only for the replies it gets. */
+static int reserve_out(struct session *s, size_t need)
+{
+	size_t cap = s->out_cap ? s->out_cap : 256;
+	uint8_t *bigger;
+
+	if (need <= s->out_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	bigger = realloc(s->out, cap);
+	if (!bigger)
+		return -ENOMEM;
+	s->out = bigger;
+	s->out_cap = cap;
+	return 0;
+}
+
+/* Takes the read and line buffers, once the first bytes are there. */
+static int take_input_buffers(struct session *s)
+{
+	s->in = malloc(SESSION_READ_MAX);
+	if (!s->in)
+		return -ENOMEM;
+	if (s->cfg->framing == PROTO_FRAMING_LINE && frame_init(&s->frame, s->cfg->max_line) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Waits for input. Returns 0 when there may be some, -ETIMEDOUT after
+ * idle_ms of nothing, -EINTR on a stop signal, or another -errno. */
+static int wait_input(struct session *s)
+{
+	int rc = net_wait(s->fd, POLLIN, idle_limit(s), s->mask);
+
+	if (rc == 0)
+		return -ETIMEDOUT;
+	return rc < 0 ? rc : 0;
+}
 
 /* Sleeps delay_ms, waking early if the connection is shut down. */
 static int pause_before_reply(struct session *s)
@@ -62,6 +109,8 @@ static int answer(struct session *s, const uint8_t *msg, size_t len)
 
 	if (session_clock(proto, &m, &tm) < 0)
 		return -EOVERFLOW;
+	if (reserve_out(s, len + PROTO_OVERHEAD) < 0)
+		return -ENOMEM; /* proto.h: this much always fits */
 	rc = proto->message(&m, s->out, s->out_cap, &n);
 	if (rc == PROTO_ERR_SPACE)
 		return -ENOSPC;
@@ -69,7 +118,7 @@ static int answer(struct session *s, const uint8_t *msg, size_t len)
 		return SESSION_DONE;
 	if (s->cfg->delay_ms > 0 && (rc = pause_before_reply(s)) < 0)
 		return rc;
-	if (n > 0 && (rc = net_send_all(s->fd, s->out, n, s->mask)) < 0)
+	if (n > 0 && (rc = net_send_all(s->fd, s->out, n, idle_limit(s), s->mask)) < 0)
 		return rc;
 	if (proto->flags & PROTO_ONE_SHOT) {
 		s->one_shot_done = 1;
@@ -107,9 +156,12 @@ static int greet(struct session *s)
 
 	if (!s->cfg->proto->welcome)
 		return 0;
+	/* A greeting is the reply to an empty message: PROTO_OVERHEAD fits. */
+	if (reserve_out(s, PROTO_OVERHEAD) < 0)
+		return -ENOMEM;
 	if (s->cfg->proto->welcome(s->cfg->framing, s->out, s->out_cap, &n) < 0)
 		return -ENOSPC;
-	return n > 0 ? net_send_all(s->fd, s->out, n, s->mask) : 0;
+	return n > 0 ? net_send_all(s->fd, s->out, n, idle_limit(s), s->mask) : 0;
 }
 
 static int serve(struct session *s)
@@ -117,10 +169,12 @@ static int serve(struct session *s)
 	int rc = greet(s);
 
 	while (rc == 0) {
-		ssize_t n = net_recv(s->fd, s->in, SESSION_READ_MAX);
+		/* No buffer until the peer has said something: wait first. */
+		ssize_t n = s->in ? net_recv(s->fd, s->in, SESSION_READ_MAX) : -EAGAIN;
 		if (n == -EAGAIN) {
-			int w = net_wait(s->fd, POLLIN, -1, s->mask);
-			rc = w < 0 ? w : 0;
+			rc = wait_input(s);
+			if (rc == 0 && !s->in)
+				rc = take_input_buffers(s);
 			continue;
 		}
 		if (n <= 0)
@@ -136,24 +190,15 @@ static int serve(struct session *s)
 int session_run(int fd, const struct session_cfg *cfg, const sigset_t *mask)
 {
 	struct session s = {.fd = fd, .cfg = cfg, .mask = mask};
-	size_t biggest = cfg->max_line > SESSION_READ_MAX ? cfg->max_line : SESSION_READ_MAX;
-	int rc = -ENOMEM;
+	int rc;
 
 	if (cfg->proto->flags & PROTO_SILENT)
 		return close(fd) < 0 ? -errno : 0;
-	s.out_cap = biggest + PROTO_OVERHEAD;
-	s.in = malloc(SESSION_READ_MAX);
-	s.out = malloc(s.out_cap);
-	if (!s.in || !s.out)
-		goto done;
-	if (cfg->framing == PROTO_FRAMING_LINE && frame_init(&s.frame, cfg->max_line) < 0)
-		goto done;
 	rc = net_set_nonblock(fd);
 	if (rc == 0)
 		rc = serve(&s);
-done:
 	if (s.one_shot_done)
-		net_lingering_close(fd, SESSION_READ_MAX, 200, mask);
+		net_lingering_close(fd, SESSION_LINGER_MAX, 200, mask);
 	else
 		close(fd);
 	frame_free(&s.frame);

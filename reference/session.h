@@ -4,8 +4,10 @@
  * whatever the peer sends, cuts it into messages by the framing (lines
  * through frame.c, or one read per message), hands each message to the
  * handler and sends the whole reply. It ends on EOF (after every owed
- * reply), a reset, the handler's PROTO_CLOSE, an over-long line, or a
- * stop signal, and closes the fd itself.
+ * reply), a reset, the handler's PROTO_CLOSE, an over-long line, an idle
+ * timeout, or a stop signal, and closes the fd itself. Its buffers are
+ * taken when the first bytes arrive and grow with the messages, so an
+ * idle connection costs little more than the thread that waits on it.
  */
 #ifndef SOCKSPEC_SESSION_H
 #define SOCKSPEC_SESSION_H
@@ -16,13 +18,15 @@
 
 #include "proto.h"
 
-#define SESSION_READ_MAX 65536 /* bytes taken per read */
+#define SESSION_READ_MAX   16384 /* bytes taken per read */
+#define SESSION_LINGER_MAX 65536 /* input discarded after a one-shot reply */
 
 struct session_cfg {
 	const struct proto_handler *proto; /* what to answer */
 	enum proto_framing framing;        /* LINE, CHUNK or STREAM */
 	size_t max_line;                   /* LINE: longest line content accepted */
 	int delay_ms;                      /* pause before each reply (hello --delay) */
+	int idle_ms; /* end the connection after a wait for the peer this long (0: never) */
 };
 
 /* Fills msg->now with the local time (into *tm) when the handler asks
@@ -32,8 +36,10 @@ int session_clock(const struct proto_handler *proto, struct proto_msg *msg, stru
 
 /* Serves the connected socket fd until it ends, then closes it. mask is
  * the signal mask for waits (see net_wait()); a wait interrupted by a
- * signal ends the session. Returns 0, or -errno when the session ended
- * on an error (reset, out of memory, interrupted). */
+ * signal ends the session. With cfg->idle_ms, a wait for input (or for
+ * room to send a reply) that sees nothing for that long ends it too.
+ * Returns 0, or -errno when the session ended on an error (reset, out of
+ * memory, interrupted, -ETIMEDOUT when idle). */
 int session_run(int fd, const struct session_cfg *cfg, const sigset_t *mask);
 
 #endif

@@ -4,7 +4,9 @@
  * baseline any hand-written echo server should beat, on lock-step 64-byte
  * round trips, short connections and bulk throughput. Each measurement is
  * cut into rounds run in ABBA order across both servers, so machine noise
- * hits both alike, and every echoed byte is checked. A missed target is
+ * hits both alike, and every echoed byte is checked. Before the races,
+ * while both servers are fresh, it holds --idle connections to each and
+ * reads from /proc what they cost in memory (procmem.c). A missed target is
  * reported, not an error: exit 0 when the measurements ran, 1 on a failure
  * (a server did not start, wrong bytes, a call failed or timed out), 2 on
  * a usage error.
@@ -29,6 +31,8 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "net.h"
+#include "procmem.h"
 
 #ifndef SOCKSPEC_BIN_DIR
 #define SOCKSPEC_BIN_DIR "."
@@ -43,6 +47,11 @@
 #define BENCH_STOP_S      1.0                  /* between SIGTERM and SIGKILL */
 #define BENCH_ERR_MAX     256                  /* size of every error buffer (err) */
 #define BENCH_READY       "listening on "      /* ref-echo's readiness line */
+#define BENCH_IDLE        2000                 /* default --idle */
+#define BENCH_IDLE_MAX    10000                /* socat runs two processes per connection */
+#define BENCH_FD_SPARE    64                   /* fds besides the idle connections */
+#define BENCH_SETTLE_S    60.0                 /* for a server to take or drop them all */
+#define BENCH_BACKLOG     4096                 /* socat's listen backlog, as ref-echo's */
 
 enum { SRV_REF, SRV_SOCAT, SRV_COUNT };
 enum { M_RTT, M_CONN, M_BULK, M_COUNT };
@@ -58,6 +67,7 @@ struct server {
 struct bench {
 	double seconds;   /* --seconds: per metric and server */
 	double round_s;   /* seconds / BENCH_ROUNDS */
+	int idle;         /* --idle: connections held for the memory reading (0: none) */
 	uint8_t *pattern; /* BENCH_PATTERN_LEN bytes, then its first BENCH_CHUNK again */
 	uint8_t *buf;     /* BENCH_CHUNK bytes for the bulk reader */
 };
@@ -66,6 +76,12 @@ struct bench {
 struct tally {
 	double units;   /* round trips, connections or bytes echoed */
 	double seconds; /* time they took */
+};
+
+/* What a server's memory was without and with b->idle idle connections. */
+struct footprint {
+	struct procmem alone; /* just listening */
+	struct procmem idle;  /* holding the idle connections */
 };
 
 /* One row of the table. */
@@ -433,8 +449,11 @@ static int start_socat(struct server *s, char *err)
 	close(fd);
 	if (rc < 0)
 		return -1;
-	snprintf(listen, sizeof(listen), "TCP-LISTEN:%u,fork,reuseaddr,bind=127.0.0.1",
-	         addr_port(&s->addr));
+	/* backlog: ref-echo's. socat's own is 5, which a burst of idle
+	 * connections overflows, each excess one then waiting out a 1 s SYN
+	 * retransmit; the races, one connection at a time, never fill it. */
+	snprintf(listen, sizeof(listen), "TCP-LISTEN:%u,fork,reuseaddr,bind=127.0.0.1,backlog=%d",
+	         addr_port(&s->addr), BENCH_BACKLOG);
 	s->pid = spawn(argv, -1, err);
 	return s->pid < 0 ? -1 : wait_listening(s, err);
 }
@@ -461,6 +480,72 @@ static int stop_server(struct server *s)
 		;
 	s->pid = -1;
 	return killed ? -1 : status;
+}
+
+/* Waits up to BENCH_SETTLE_S until s runs want threads (ref-echo: one
+ * per connection, plus main) or, for a group, want processes (socat: a
+ * socat and a cat per connection, plus the listener), then reads its
+ * memory into *m. Returns 0 or -1 with err filled. */
+static int settle(const struct server *s, int group, unsigned want, struct procmem *m, char *err)
+{
+	double end = now_s() + BENCH_SETTLE_S;
+	char why[BENCH_ERR_MAX];
+
+	for (;;) {
+		unsigned have;
+		if (procmem_read(s->pid, group, 0, m, why, sizeof(why)) < 0)
+			return say(err, "%s", why);
+		have = group ? m->procs : m->threads;
+		if (have == want && procmem_read(s->pid, group, 1, m, why, sizeof(why)) < 0)
+			return say(err, "%s", why);
+		if (have == want)
+			return 0;
+		if (stop_flag)
+			return say(err, "interrupted");
+		if (now_s() > end)
+			return say(err, "%u %s after %g s, expected %u", have,
+			           group ? "processes" : "threads", BENCH_SETTLE_S, want);
+		poll(NULL, 0, group ? 100 : 20); /* a group means a scan of /proc */
+	}
+}
+
+/* Reads s alone, opens b->idle connections and lets them sit, reads s
+ * again once it serves them all, then closes them and waits until s is
+ * alone again, so that the races start from a quiet machine. */
+static int measure_idle(const struct server *s, int group, const struct bench *b,
+                        struct footprint *f, char *err)
+{
+	int *fds = calloc((size_t)b->idle, sizeof(*fds)), n = 0, rc;
+	unsigned per = group ? 2 : 1;
+	struct procmem after;
+
+	if (!fds)
+		return fail(err, "calloc", ENOMEM);
+	rc = settle(s, group, 1, &f->alone, err);
+	while (rc == 0 && n < b->idle) {
+		fds[n] = stop_flag ? say(err, "interrupted") : dial(&s->addr, err);
+		rc = fds[n] < 0 ? -1 : 0;
+		n += rc == 0;
+	}
+	if (rc == 0)
+		rc = settle(s, group, 1 + per * (unsigned)n, &f->idle, err);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	return rc == 0 ? settle(s, group, 1, &after, err) : rc;
+}
+
+/* The idle-connection footprint of both servers (none with --idle 0). */
+static int measure_memory(const struct server *srv, const struct bench *b,
+                          struct footprint f[SRV_COUNT], char *err)
+{
+	char why[BENCH_ERR_MAX];
+
+	for (int i = 0; i < SRV_COUNT && b->idle > 0; i++)
+		if (measure_idle(&srv[i], i == SRV_SOCAT, b, &f[i], why) < 0)
+			return say(err, "%s: %d idle connections: %.200s", srv[i].name, b->idle,
+			           why);
+	return 0;
 }
 
 static const struct metric metrics[M_COUNT] = {
@@ -509,28 +594,71 @@ static void print_table(const struct server *srv, const struct bench *b,
 	}
 }
 
+/* Memory per idle connection, with ratios as in the table: ref-echo's
+ * figure over socat's, so that here lower is better. */
+static void print_memory(const struct bench *b, const struct footprint f[SRV_COUNT])
+{
+	double rss[SRV_COUNT], pss[SRV_COUNT];
+
+	if (b->idle == 0)
+		return;
+	for (int i = 0; i < SRV_COUNT; i++) {
+		rss[i] = ((double)f[i].idle.rss_kib - (double)f[i].alone.rss_kib) / b->idle;
+		pss[i] = ((double)f[i].idle.pss_kib - (double)f[i].alone.pss_kib) / b->idle;
+	}
+	printf("\nmemory per idle connection: %d held open to each fresh server, from /proc\n"
+	       "(socat: summed over its process group, a socat and a cat per connection;\n"
+	       "an RSS sum counts shared pages once per process, PSS shares them out);\n"
+	       "KiB = 1024 bytes, lower is better\n\n",
+	       b->idle);
+	printf("%-14s %12s %12s %8s\n", "memory", "ref-echo", "socat", "ratio");
+	printf("%-14s %12llu %12llu\n", "RSS alone KiB", f[SRV_REF].alone.rss_kib,
+	       f[SRV_SOCAT].alone.rss_kib);
+	printf("%-14s %12llu %12llu\n", "RSS idle KiB", f[SRV_REF].idle.rss_kib,
+	       f[SRV_SOCAT].idle.rss_kib);
+	printf("%-14s %12.1f %12.1f %7.4fx\n", "RSS KiB/conn", rss[SRV_REF], rss[SRV_SOCAT],
+	       rss[SRV_REF] / rss[SRV_SOCAT]);
+	printf("%-14s %12.1f %12.1f %7.4fx\n", "PSS KiB/conn", pss[SRV_REF], pss[SRV_SOCAT],
+	       pss[SRV_REF] / pss[SRV_SOCAT]);
+	printf("socat takes %.0fx the RSS (%.0fx the PSS) of ref-echo per idle connection\n",
+	       rss[SRV_SOCAT] / rss[SRV_REF], pss[SRV_SOCAT] / pss[SRV_REF]);
+}
+
 /* Returns -1 to go on, or the exit status: 0 after --help, 2 on misuse. */
 static int parse_args(int argc, char **argv, struct bench *b)
 {
 	static const struct option opts[] = {{"seconds", required_argument, NULL, 's'},
+	                                     {"idle", required_argument, NULL, 'i'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	char *end = NULL;
-	int opt;
+	long idle;
+	int opt, bad = 0;
 
 	b->seconds = 2;
-	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) == 's')
-		b->seconds = strtod(optarg, &end);
-	if (opt == 'h' || opt == '?' || optind < argc ||
-	    (end && (*end || !(b->seconds >= 0.05 && b->seconds <= 3600)))) {
+	b->idle = BENCH_IDLE;
+	while ((opt = getopt_long(argc, argv, "s:i:h", opts, NULL)) == 's' || opt == 'i') {
+		if (opt == 's') {
+			b->seconds = strtod(optarg, &end);
+			bad |= *end || !(b->seconds >= 0.05 && b->seconds <= 3600);
+		} else {
+			idle = strtol(optarg, &end, 10);
+			bad |= end == optarg || *end || idle < 0 || idle > BENCH_IDLE_MAX;
+			b->idle = (int)idle;
+		}
+	}
+	if (opt == 'h' || opt == '?' || optind < argc || bad) {
 		fprintf(
 		    opt == 'h' ? stdout : stderr,
-		    "usage: echo-bench [--seconds S]\n"
+		    "usage: echo-bench [--seconds S] [--idle N]\n"
 		    "Races ref-echo --mode threaded against socat + cat on 64-byte round trips,\n"
-		    "short connections and bulk throughput, and prints a table.\n\n"
+		    "short connections and bulk throughput, and prints a table; first, holds N\n"
+		    "idle connections to each and prints their memory per connection.\n\n"
 		    "  -s, --seconds S  time per metric and server, 0.05 to 3600 (default 2)\n"
+		    "  -i, --idle N     idle connections, 0 (skip) to %d (default %d)\n"
 		    "  -h, --help       this text\n\n"
-		    "Exit 0 when the measurements ran (targets met or not), 1 on a failure.\n");
+		    "Exit 0 when the measurements ran (targets met or not), 1 on a failure.\n",
+		    BENCH_IDLE_MAX, BENCH_IDLE);
 		return opt == 'h' ? 0 : 2;
 	}
 	b->round_s = b->seconds / BENCH_ROUNDS;
@@ -555,6 +683,19 @@ static int make_buffers(struct bench *b, char *err)
 	return 0;
 }
 
+/* Raises RLIMIT_NOFILE for the idle connections. Returns 0 or -1. */
+static int enough_fds(const struct bench *b, char *err)
+{
+	long nofile = net_raise_nofile();
+
+	if (nofile < 0)
+		return fail(err, "setrlimit(RLIMIT_NOFILE)", (int)-nofile);
+	if (nofile < (long)b->idle + BENCH_FD_SPARE)
+		return say(err, "--idle %d needs %d fds, RLIMIT_NOFILE allows %ld", b->idle,
+		           b->idle + BENCH_FD_SPARE, nofile);
+	return 0;
+}
+
 /* Stops both servers; ref-echo must exit 0 on SIGTERM. Returns 0 or -1. */
 static int stop_all(struct server *srv, char *err)
 {
@@ -573,6 +714,7 @@ int main(int argc, char **argv)
 	struct server srv[SRV_COUNT] = {{.name = "ref-echo", .pid = -1},
 	                                {.name = "socat", .pid = -1}};
 	struct tally t[M_COUNT][SRV_COUNT] = {0};
+	struct footprint f[SRV_COUNT] = {0};
 	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: calls see EINTR */
 	struct bench b = {0};
 	char err[BENCH_ERR_MAX] = "", why[BENCH_ERR_MAX] = "";
@@ -582,14 +724,19 @@ int main(int argc, char **argv)
 		return rc;
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
 		rc = fail(err, "sigaction", errno);
+	else if (enough_fds(&b, err) < 0)
+		rc = -1;
 	else if (make_buffers(&b, err) < 0)
 		rc = -1;
 	else if (start_ref_echo(&srv[SRV_REF], why) < 0)
 		rc = say(err, "ref-echo: %.200s", why);
 	else if (start_socat(&srv[SRV_SOCAT], why) < 0)
 		rc = say(err, "socat: %.200s", why);
-	else if ((rc = run_all(srv, &b, t, err)) == 0)
+	else if ((rc = measure_memory(srv, &b, f, err)) == 0 &&
+	         (rc = run_all(srv, &b, t, err)) == 0) {
 		print_table(srv, &b, t);
+		print_memory(&b, f);
+	}
 	if (stop_all(srv, rc < 0 ? why : err) < 0)
 		rc = -1;
 	if (rc < 0)

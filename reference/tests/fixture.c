@@ -29,7 +29,7 @@ static void on_alarm(int signo)
 {
 	(void)signo;
 	/* cmocka's own crash handlers fail the test the same way. */
-	fail_msg("test still running after %d s (alarm guard)", TEST_ALARM_S);
+	fail_msg("test still running at its alarm guard (%d s unless it set more)", TEST_ALARM_S);
 }
 
 /* Escapes len bytes as a C string literal into out (SHOW_BUF bytes). */
@@ -102,6 +102,7 @@ int fixture_setup(void **state)
 	fx->suite = *state;
 	for (int i = 0; i < MAX_FDS; i++)
 		fx->fds[i] = -1;
+	fx->exit_limit_ms = EXIT_LIMIT_MS;
 	*state = fx;
 	alarm(TEST_ALARM_S);
 	return 0;
@@ -139,6 +140,10 @@ int fixture_teardown(void **state)
 	for (int i = 0; i < MAX_FDS; i++)
 		if (fx->fds[i] >= 0)
 			close(fx->fds[i]);
+	for (size_t i = 0; i < fx->crowd_len; i++)
+		if (fx->crowd[i] >= 0)
+			close(fx->crowd[i]);
+	free(fx->crowd);
 	for (int i = 0; i < MAX_PATHS; i++)
 		if (fx->paths[i][0])
 			unlink(fx->paths[i]);
@@ -278,22 +283,24 @@ static void expect_no_sanitizer_report(const struct proc *p)
 			fail_msg("%s: sanitizer report on stderr:\n%s", p->prog, p->err);
 }
 
-/* Waits for p to end; it must exit with status within EXIT_LIMIT_MS. */
+/* Waits for p to end; it must exit with status within fx->exit_limit_ms. */
 void expect_exit(struct fixture *fx, struct proc *p, int status, const char *after)
 {
+	int wait_ms =
+	    fx->exit_limit_ms + 2000 > EXIT_WAIT_MS ? fx->exit_limit_ms + 2000 : EXIT_WAIT_MS;
 	char st[96], out[SHOW_BUF];
 	long long ms;
 
-	if (proc_wait_exit(p, EXIT_WAIT_MS, &ms, fx->err, sizeof(fx->err)) < 0)
+	if (proc_wait_exit(p, wait_ms, &ms, fx->err, sizeof(fx->err)) < 0)
 		fail_msg("%s after %s: %s; stdout %s, stderr \"%s\"", p->prog, after, fx->err,
 		         show(p->out, p->out_len, out), p->err);
 	expect_no_sanitizer_report(p);
 	if (!WIFEXITED(p->status) || WEXITSTATUS(p->status) != status)
 		fail_msg("%s after %s: expected exit status %d, got %s; stderr \"%s\"", p->prog,
 		         after, status, proc_status_text(p, st, sizeof(st)), p->err);
-	if (ms > EXIT_LIMIT_MS)
+	if (ms > fx->exit_limit_ms)
 		fail_msg("%s took %lld ms to exit after %s, limit %d ms", p->prog, ms, after,
-		         EXIT_LIMIT_MS);
+		         fx->exit_limit_ms);
 }
 
 /* A clean run prints the readiness line and nothing else. */
@@ -327,6 +334,42 @@ int client(struct fixture *fx, const struct proc *p)
 
 	MUST(fx, fd = proc_connect(&p->addr, IO_MS, fx->err, sizeof(fx->err)));
 	return track_fd(fx, fd);
+}
+
+int *crowd(struct fixture *fx, const struct proc *p, size_t n)
+{
+	assert_null(fx->crowd);
+	fx->crowd = malloc(n * sizeof(*fx->crowd));
+	if (!fx->crowd)
+		fail_msg("malloc(%zu fds): out of memory", n);
+	for (fx->crowd_len = 0; fx->crowd_len < n; fx->crowd_len++) {
+		int fd = proc_connect(&p->addr, IO_MS, fx->err, sizeof(fx->err));
+		if (fd < 0)
+			fail_msg("connection %zu of %zu: %s", fx->crowd_len + 1, n, fx->err);
+		fx->crowd[fx->crowd_len] = fd;
+	}
+	return fx->crowd;
+}
+
+void crowd_drop(struct fixture *fx, int reset)
+{
+	struct linger lg = {1, 0};
+
+	for (size_t i = 0; i < fx->crowd_len; i++) {
+		int fd = fx->crowd[i];
+		fx->crowd[i] = -1;
+		if (fd < 0)
+			continue;
+		if (reset && setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0) {
+			close(fd);
+			fail_msg("setsockopt(SO_LINGER): %s", strerror(errno));
+		}
+		if (close(fd) < 0)
+			fail_msg("close: %s", strerror(errno));
+	}
+	free(fx->crowd);
+	fx->crowd = NULL;
+	fx->crowd_len = 0;
 }
 
 int dgram_client(struct fixture *fx, const struct proc *p)

@@ -22,7 +22,7 @@
 #define IO_MS         5000 /* any one exchange */
 #define EXIT_LIMIT_MS 1000 /* PROTOCOLS.md: exit within 1 s of the signal */
 #define EXIT_WAIT_MS  3000 /* how long we wait before calling it hung */
-#define MAX_PROCS     3
+#define MAX_PROCS     10
 #define MAX_FDS       40
 #define MAX_PATHS     4
 #define MAX_BUFS      4
@@ -45,6 +45,10 @@ struct fixture {
 	int fds[MAX_FDS];                /* client sockets, -1 when free */
 	char paths[MAX_PATHS][PATH_CAP]; /* Unix socket paths to unlink */
 	void *bufs[MAX_BUFS];            /* big buffers */
+	int *crowd;                      /* fds of crowd(), -1 once closed */
+	size_t crowd_len;                /* entries of crowd */
+	int exit_limit_ms;               /* expect_exit()'s limit: EXIT_LIMIT_MS unless a test
+	                                    knows better */
 	char err[PROC_ERR_MAX];          /* message of the failed proc_ call */
 };
 
@@ -89,7 +93,7 @@ struct proc *spawn(struct fixture *fx, const char *prog, const char *const args[
 struct proc *start_server(struct fixture *fx, const char *prog, const char *const args[],
                           enum family fam);
 
-/* Waits for p to end; it must exit with status within EXIT_LIMIT_MS,
+/* Waits for p to end; it must exit with status within fx->exit_limit_ms,
  * without a sanitizer report. after names what ended it, for messages. */
 void expect_exit(struct fixture *fx, struct proc *p, int status, const char *after);
 
@@ -101,6 +105,14 @@ void stop_server(struct fixture *fx, struct proc *p, int signo);
 
 /* A stream (TCP or Unix) client of p, owned by the fixture. */
 int client(struct fixture *fx, const struct proc *p);
+
+/* n idle stream clients of p, connected one after another (one crowd
+ * per test), owned by the fixture. Returns their fds. The caller must
+ * have raised RLIMIT_NOFILE for them. */
+int *crowd(struct fixture *fx, const struct proc *p, size_t n);
+
+/* Closes every connection of the crowd; with reset, as drop() does. */
+void crowd_drop(struct fixture *fx, int reset);
 
 /* A datagram client of p (bound to a fresh path for a Unix server). */
 int dgram_client(struct fixture *fx, const struct proc *p);

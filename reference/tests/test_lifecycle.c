@@ -5,7 +5,8 @@
  * during a reply delay must still end the server with status 0 within
  * 1 s and quiet output; and a second instance on a port the first one
  * holds must exit 1 at once with exactly "PROG: bind(127.0.0.1:PORT):
- * Address already in use" on stderr, leaving the first one unharmed.
+ * Address already in use" on stderr, leaving the first one unharmed; a
+ * bad option value must exit 2 with a message naming the option.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -146,6 +147,74 @@ static void test_servers_ok_busy_port_fails(void **state)
 {
 	busy_port(state, "ref-ok", NULL);
 }
+/* ---- usage errors ---- */
+
+/* prog with args must exit 2 at once, print want on stderr and nothing
+ * on stdout. */
+static void expect_usage_error(struct fixture *fx, const char *prog, const char *const args[],
+                               const char *want)
+{
+	struct proc *p = spawn(fx, prog, args);
+	char a[SHOW_BUF], b[SHOW_BUF];
+
+	expect_exit(fx, p, 2, "a usage error");
+	if (strcmp(p->err, want) != 0)
+		fail_msg("%s %s %s: expected stderr %s, got %s", prog, args[0],
+		         args[1] ? args[1] : "", show(want, strlen(want), a),
+		         show(p->err, p->err_len, b));
+	if (p->out_len != 0)
+		fail_msg("%s: expected empty stdout, got %s", prog, show(p->out, p->out_len, a));
+}
+
+static void test_servers_echo_rejects_bad_idle_timeouts(void **state)
+{
+	static const char *const bad[] = {"-1", "abc", "", "1s", "nan", "inf", "86401", "0.0001"};
+	struct fixture *fx = *state;
+	char want[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = {"--idle-timeout", bad[i], NULL};
+		snprintf(want, sizeof(want),
+		         "ref-echo: --idle-timeout: expected seconds from 0.001 to 86400 (0: "
+		         "never), got \"%s\"\nTry 'ref-echo --help'.\n",
+		         bad[i]);
+		expect_usage_error(fx, "ref-echo", args, want);
+	}
+}
+
+static void test_servers_idle_timeout_rejected_where_it_does_not_apply(void **state)
+{
+	const char *udp[] = {"--idle-timeout", "1", NULL}, *missing[] = {"--idle-timeout", NULL};
+	const char *with_udp[] = {"--udp", "--idle-timeout", "1", NULL};
+	struct fixture *fx = *state;
+
+	expect_usage_error(fx, "ref-udp-echo", udp,
+	                   "ref-udp-echo: option '--idle-timeout' does not apply to this "
+	                   "server\nTry 'ref-udp-echo --help'.\n");
+	expect_usage_error(fx, "ref-timestamp", with_udp,
+	                   "ref-timestamp: --idle-timeout does not apply with --udp: there are "
+	                   "no connections\nTry 'ref-timestamp --help'.\n");
+	expect_usage_error(fx, "ref-echo", missing,
+	                   "ref-echo: option '--idle-timeout' requires an argument\nTry "
+	                   "'ref-echo --help'.\n");
+}
+
+/* --help says where the default cap comes from and what happens past it. */
+static void test_servers_echo_help_documents_the_limits(void **state)
+{
+	static const char *const musts[] = {
+	    "--max-clients N", "RLIMIT_NOFILE",          "hard limit",
+	    "listen backlog",  "--idle-timeout SECONDS", "default 0: never"};
+	const char *args[] = {"--help", NULL};
+	struct fixture *fx = *state;
+	struct proc *p = spawn(fx, "ref-echo", args);
+
+	expect_exit(fx, p, 0, "--help");
+	for (size_t i = 0; i < sizeof(musts) / sizeof(musts[0]); i++)
+		if (!strstr(p->out, musts[i]))
+			fail_msg("ref-echo --help: expected \"%s\" in:\n%s", musts[i], p->out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +230,9 @@ int main(void)
 	    T(test_servers_timestamp_udp_busy_port_fails),
 	    T(test_servers_accept_close_busy_port_fails),
 	    T(test_servers_ok_busy_port_fails),
+	    T(test_servers_echo_rejects_bad_idle_timeouts),
+	    T(test_servers_idle_timeout_rejected_where_it_does_not_apply),
+	    T(test_servers_echo_help_documents_the_limits),
 	};
 
 	if (fixture_signals() < 0)
