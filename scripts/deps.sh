@@ -8,7 +8,8 @@
 #   scripts/deps.sh fuzz       ... plus clang with libFuzzer
 set -euo pipefail
 
-packages=(cmake make gcc libc6-dev pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3)
+packages=(cmake make gcc libc6-dev pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3
+	nodejs) # nodejs: the tests check the runner against a Node.js server too
 for extra in "$@"; do
 	case "$extra" in
 	bench) packages+=(socat) ;;

@@ -113,12 +113,14 @@ int strbuf_finish(struct strbuf *sb, char **out, size_t *len)
 	if (!sb->buf)
 		strbuf_putn(sb, "", 0);
 	if (sb->oom) {
-		free(sb->buf);
+		strbuf_release(sb);
 		return -1;
 	}
 	*out = sb->buf;
 	if (len)
 		*len = sb->len;
+	sb->buf = NULL; /* handed over: sb is empty again */
+	sb->len = sb->cap = 0;
 	return 0;
 }
 

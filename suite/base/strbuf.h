@@ -78,8 +78,9 @@ void strbuf_put_escaped(struct strbuf *sb, const char *str, size_t n,
 void strbuf_put_str(struct strbuf *sb, const char *s, const struct strbuf_escaper *e);
 
 /* Hands the string over (*out, caller frees; *len when len is not NULL),
- * an empty string if nothing was appended. Returns 0, or -1 when memory
- * ran out on the way: then the buffer is freed and *out left alone. */
+ * an empty string if nothing was appended; sb is left empty. Returns 0,
+ * or -1 when memory ran out on the way: then the buffer is freed and
+ * *out left alone. */
 int strbuf_finish(struct strbuf *sb, char **out, size_t *len);
 
 #endif

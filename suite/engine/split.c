@@ -2,6 +2,8 @@
 /* Write splitting (see split.h). */
 #include "split.h"
 
+#include <assert.h>
+
 void split_rng_seed(struct split_rng *r, uint64_t seed)
 {
 	/* splitmix64 step: spreads small seeds, never leaves state 0. */
@@ -37,7 +39,8 @@ size_t split_next(const struct plan_split *s, size_t remaining, struct split_rng
 		cap = s->size > 0 && s->size < remaining ? s->size : remaining;
 		return 1 + (size_t)(split_rng_next(r) % cap);
 	case PLAN_SPLIT_ONCE:
-	default:
 		return remaining;
 	}
+	assert(!"unknown split kind");
+	return remaining;
 }

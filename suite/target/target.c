@@ -13,6 +13,7 @@
  */
 #include "target_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -110,18 +111,21 @@ static int scan_listen_line(struct target *t, const char *p, size_t n)
  * than the one the runner gave the instance. */
 static int announced_elsewhere(const struct target *t)
 {
-	const char *colon = strrchr(t->announced, ':');
-	char *end;
+	const char *end = t->announced + t->announced_len, *digits;
 	unsigned long port;
 
 	if (!t->announced_done)
 		return 0;
 	if (t->family == AF_UNIX)
 		return strstr(t->announced, t->unix_path) == NULL;
-	if (!colon)
-		return 0;
-	port = strtoul(colon + 1, &end, 10);
-	return end != colon + 1 && port != addr_port(&t->addr);
+	while (end > t->announced && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	for (digits = end; digits > t->announced && isdigit((unsigned char)digits[-1]); digits--)
+		;
+	if (digits == end || end - digits > 5)
+		return 0; /* no port at its end: cannot tell */
+	port = strtoul(digits, NULL, 10);
+	return port != addr_port(&t->addr);
 }
 
 /* ---- the life of an instance ---- */

@@ -10,7 +10,7 @@ usage: misbehave.py MODE PORT
                 listens (output around readiness, as a loaded server does)
   daemon        double-fork a session of its own (setsid) whose grandchild
                 is the echo server; the main process only waits for SIGTERM
-  wrong-port    print "listening on 127.0.0.1:PORT+1" and listen there
+  wrong-port    listen on a port of the kernel's choice and announce that one
   no-listen     print "listening on 127.0.0.1:PORT" and listen nowhere
   slow-exit     an echo server that takes 30 s to exit after SIGTERM
 Every mode but chatty prints "listening on ..." once it is set up; all
@@ -109,8 +109,8 @@ def main():
     elif mode == "daemon":
         daemon(port)
     elif mode == "wrong-port":
-        srv = listener(port + 1)
-        announce(f"127.0.0.1:{port + 1}")
+        srv = listener(0)
+        announce(f"127.0.0.1:{srv.getsockname()[1]}")
         serve(srv, echo)
     elif mode == "no-listen":
         announce(f"127.0.0.1:{port}")

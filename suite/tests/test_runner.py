@@ -538,7 +538,7 @@ class Readiness(Clean):
                                               r"nothing listens on 127\.0\.0\.1:\d+ ")
         ports = re.search(r"127\.0\.0\.1:(\d+) but nothing listens on 127\.0\.0\.1:(\d+)",
                           cases[0]["message"]).groups()
-        self.assertEqual(int(ports[0]), int(ports[1]) + 1)
+        self.assertNotEqual(ports[0], ports[1])
         self.assertTrue(all(c["verdict"] == "error" and "not run" in c["message"]
                             for c in cases[1:]))
         self.assertLess(secs, 3 * float(SCALE) + 2)

@@ -54,6 +54,82 @@ static void test_match_bytes_mismatch_early(void **state)
 	assert_int_equal(match_bytes(B("\x00\x01"), 2, B("\x00\x02"), 2, &used), MATCH_MISMATCH);
 }
 
+/* "hello" then LF (expect line) fed in pieces of every size: the same
+ * verdicts and counts however the bytes arrive. */
+static void test_match_known_chunking(void **state)
+{
+	uint8_t hello[] = {'h', 'e', 'l', 'l', 'o'};
+	struct plan_seg seg = {PLAN_SEG_BYTES, hello, 5, 3};
+	struct plan_bytes b = {&seg, 1};
+	const char *stream = "hellohellohello\nnext";
+	struct match_known m;
+	size_t used;
+
+	(void)state;
+	for (size_t piece = 1; piece <= 20; piece++) {
+		size_t at = 0, n;
+		enum match_result r = MATCH_NEED_MORE;
+		match_known_init(&m, &b, 0, 1);
+		assert_int_equal(m.total, 16);
+		while (r == MATCH_NEED_MORE) {
+			n = strlen(stream) - at < piece ? strlen(stream) - at : piece;
+			r = match_known_feed(&m, B(stream + at), n, &used);
+			at += used;
+		}
+		assert_int_equal(r, MATCH_OK);
+		assert_int_equal(at, 16); /* "next" is not the expectation's */
+		assert_int_equal(m.matched, 16);
+		assert_int_equal(m.tail_len, 16);
+		assert_memory_equal(m.tail, "hellohellohello\n", 16);
+	}
+}
+
+static void test_match_known_mismatch_position(void **state)
+{
+	uint8_t x[] = {'x'};
+	struct plan_seg seg = {PLAN_SEG_BYTES, x, 1, 100};
+	struct plan_bytes b = {&seg, 1};
+	struct match_known m;
+	uint8_t got[100], want[8];
+	size_t used = 0;
+
+	(void)state;
+	memset(got, 'x', sizeof(got));
+	got[70] = 'y';
+	match_known_init(&m, &b, 0, 0);
+	assert_int_equal(match_known_feed(&m, got, 50, &used), MATCH_NEED_MORE);
+	assert_int_equal(used, 50);
+	assert_int_equal(match_known_feed(&m, got + 50, 50, &used), MATCH_MISMATCH);
+	assert_int_equal(used, 20);
+	assert_int_equal(m.matched, 70);
+	assert_int_equal(m.tail_len, MATCH_TAIL);
+	/* The expected bytes around the difference, for the message. */
+	assert_int_equal(match_known_expected(&m, 96, want, sizeof(want)), 4);
+	assert_memory_equal(want, "xxxx", 4);
+	assert_int_equal(match_known_expected(&m, 100, want, sizeof(want)), 0);
+}
+
+static void test_match_known_empty_and_lf_only(void **state)
+{
+	struct plan_bytes none = {NULL, 0};
+	struct match_known m;
+	uint8_t want[2];
+	size_t used = 9;
+
+	(void)state;
+	match_known_init(&m, &none, 0, 0);
+	assert_int_equal(match_known_feed(&m, B("abc"), 3, &used), MATCH_OK);
+	assert_int_equal(used, 0);
+	match_known_init(&m, &none, 0, 1); /* expect line "" */
+	assert_int_equal(match_known_feed(&m, B("\r\n"), 2, &used), MATCH_MISMATCH);
+	assert_int_equal(used, 0);
+	assert_int_equal(match_known_expected(&m, 0, want, sizeof(want)), 1);
+	assert_int_equal(want[0], '\n');
+	match_known_init(&m, &none, 0, 1);
+	assert_int_equal(match_known_feed(&m, B("\n"), 1, &used), MATCH_OK);
+	assert_int_equal(used, 1);
+}
+
 static void test_match_regex_anchored_partial(void **state)
 {
 	struct match_regex *re = NULL;
@@ -229,6 +305,9 @@ int main(void)
 	    cmocka_unit_test(test_match_bytes_prefix_needs_more),
 	    cmocka_unit_test(test_match_bytes_exact_and_extra),
 	    cmocka_unit_test(test_match_bytes_mismatch_early),
+	    cmocka_unit_test(test_match_known_chunking),
+	    cmocka_unit_test(test_match_known_mismatch_position),
+	    cmocka_unit_test(test_match_known_empty_and_lf_only),
 	    cmocka_unit_test(test_match_regex_anchored_partial),
 	    cmocka_unit_test(test_match_regex_binary_safe),
 	    cmocka_unit_test(test_match_regex_compile_error),

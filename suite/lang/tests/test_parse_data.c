@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse_check.h"
@@ -235,6 +236,64 @@ static void test_parse_plan_bytes_render_index_and_repeat(void **state)
 	assert_int_equal(plan_bytes_len(NULL, 1), 0);
 }
 
+/* A cursor read in pieces of every size from 1 to 17, and skipped in
+ * steps, gives exactly the rendered bytes. */
+static void test_parse_plan_cursor_matches_render(void **state)
+{
+	uint8_t ab[] = {'a', 'b', 'c'}, nul[] = {0, 0xff};
+	struct plan_seg segs[] = {
+	    {PLAN_SEG_BYTES, ab, 3, 7},   /* "abc" seven times */
+	    {PLAN_SEG_INDEX, NULL, 0, 2}, /* the index twice */
+	    {PLAN_SEG_BYTES, NULL, 0, 9}, /* nothing, nine times */
+	    {PLAN_SEG_BYTES, nul, 2, 3},  /* NUL 0xff three times */
+	};
+	struct plan_bytes b = {segs, sizeof(segs) / sizeof(segs[0])};
+	struct plan_cursor c;
+	uint8_t *whole = NULL, got[64];
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(plan_bytes_render(&b, -123, &whole, &len), 0);
+	assert_int_equal(len, 21 + 8 + 6); /* "abc"x7, "-123"x2, NUL 0xff x3 */
+	for (size_t piece = 1; piece <= 17; piece++) {
+		size_t at = 0, n;
+		plan_cursor_init(&c, &b, -123);
+		while ((n = plan_cursor_read(&c, got, piece)) > 0) {
+			assert_true(n == piece || at + n == len);
+			assert_memory_equal(got, whole + at, n);
+			at += n;
+			assert_int_equal(c.pos, at);
+		}
+		assert_int_equal(at, len);
+	}
+	for (size_t step = 1; step < len; step++) {
+		plan_cursor_init(&c, &b, -123);
+		assert_int_equal(plan_cursor_skip(&c, step), step);
+		assert_int_equal(plan_cursor_read(&c, got, sizeof(got)), len - step);
+		assert_memory_equal(got, whole + step, len - step);
+	}
+	plan_cursor_init(&c, &b, -123);
+	assert_int_equal(plan_cursor_skip(&c, 1000), len); /* stops at the end */
+	assert_int_equal(plan_cursor_read(&c, got, 1), 0);
+	free(whole);
+}
+
+/* Skipping whole repetitions does not walk them: 64 MiB at once. */
+static void test_parse_plan_cursor_skips_repetitions(void **state)
+{
+	uint8_t x[] = {'x', 'y'};
+	struct plan_seg segs[] = {{PLAN_SEG_BYTES, x, 2, (size_t)32 << 20}};
+	struct plan_bytes b = {segs, 1};
+	struct plan_cursor c;
+	uint8_t got[4];
+
+	(void)state;
+	plan_cursor_init(&c, &b, 0);
+	assert_int_equal(plan_cursor_skip(&c, ((uint64_t)64 << 20) - 3), ((uint64_t)64 << 20) - 3);
+	assert_int_equal(plan_cursor_read(&c, got, sizeof(got)), 3);
+	assert_memory_equal(got, "yxy", 3);
+}
+
 static void test_parse_plan_bytes_len_saturates(void **state)
 {
 	uint8_t x[] = {'x'};
@@ -296,6 +355,8 @@ int main(void)
 	    cmocka_unit_test(test_parse_nesting_depth_limit),
 	    cmocka_unit_test(test_parse_plan_bytes_render_index_and_repeat),
 	    cmocka_unit_test(test_parse_plan_bytes_len_saturates),
+	    cmocka_unit_test(test_parse_plan_cursor_matches_render),
+	    cmocka_unit_test(test_parse_plan_cursor_skips_repetitions),
 	    cmocka_unit_test(test_parse_plan_family_names),
 	    cmocka_unit_test(test_parse_plan_free_null),
 	};

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ static void test_procfs_parse_tcp_row(void **state)
 	assert_memory_equal(r.addr, lo, 4);
 	assert_int_equal(r.port, 41825);
 	assert_int_equal(r.state, PROCFS_TCP_LISTEN);
+	assert_int_equal(r.inode, 180092);
 	assert_int_equal(
 	    procfs_parse_inet_row("  sl  local_address rem_address   st tx_queue "
 	                          "rx_queue tr tm->when retrnsmt   uid  timeout inode\n",
@@ -84,6 +86,7 @@ static void test_procfs_parse_unix_rows(void **state)
 	                 0);
 	assert_int_equal(r.flags, PROCFS_UNIX_LISTENING);
 	assert_int_equal(r.type, 1);
+	assert_int_equal(r.inode, 180789);
 	assert_int_equal(r.path_len, strlen("/tmp/xx.sock"));
 	assert_memory_equal(r.path, "/tmp/xx.sock", r.path_len);
 	/* datagram socket whose path holds a space */
@@ -141,6 +144,67 @@ static int bound_socket(int family, int type, uint16_t *port)
 	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 	                                : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	return fd;
+}
+
+static void test_procfs_parse_stat(void **state)
+{
+	struct procfs_proc p;
+
+	(void)state;
+	/* A command name with a space and a ')' in it cannot shift the fields. */
+	assert_int_equal(procfs_parse_stat("4242 (a b) c) S 17 4242 4242 0 -1 4194560 ...\n", &p),
+	                 0);
+	assert_int_equal(p.pid, 4242);
+	assert_int_equal(p.ppid, 17);
+	assert_int_equal(p.pgid, 4242);
+	assert_int_equal(p.state, 'S');
+	assert_string_equal(p.comm, "a b) c");
+	assert_int_equal(procfs_parse_stat("77 (zombie) Z 1 76 76\n", &p), 0);
+	assert_int_equal(p.state, 'Z');
+	assert_int_equal(p.pgid, 76);
+	assert_int_equal(procfs_parse_stat("12 (x S 1 2 3\n", &p), -1);
+	assert_int_equal(procfs_parse_stat("", &p), -1);
+}
+
+/* The inode found for a listening port is the socket's own, and the
+ * process that holds it is found by it. */
+static void test_procfs_inode_of_live_socket(void **state)
+{
+	uint16_t port = 0;
+	int fd = bound_socket(AF_INET, SOCK_STREAM, &port);
+	struct stat st;
+	long inode;
+
+	(void)state;
+	assert_int_equal(procfs_inet_inode(AF_INET, SOCK_STREAM, port),
+	                 0); /* bound, not listening */
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	inode = procfs_inet_inode(AF_INET, SOCK_STREAM, port);
+	assert_int_equal(inode, (long)st.st_ino);
+	assert_int_equal(procfs_inet_inode(AF_INET, 0, port), inode); /* either type */
+	assert_int_equal(procfs_holds_socket(getpid(), (unsigned long)inode), 1);
+	assert_int_equal(procfs_holds_socket(getppid(), (unsigned long)inode), 0);
+	close(fd);
+	assert_int_equal(procfs_inet_inode(AF_INET, SOCK_STREAM, port), 0);
+}
+
+/* This process descends from its parent, not from itself or a child. */
+static void test_procfs_processes_and_descent(void **state)
+{
+	struct procfs_proc *all = NULL;
+	size_t n = 0, me = 0;
+
+	(void)state;
+	assert_int_equal(procfs_processes(&all, &n), 0);
+	for (me = 0; me < n && all[me].pid != getpid(); me++)
+		;
+	assert_true(me < n);
+	assert_int_equal(all[me].ppid, getppid());
+	assert_int_equal(procfs_descends(all, n, getpid(), getppid()), 1);
+	assert_int_equal(procfs_descends(all, n, getpid(), getpid()), 0);
+	assert_int_equal(procfs_descends(all, n, getppid(), getpid()), 0);
+	free(all);
 }
 
 static void test_procfs_inet_bound_live(void **state)
@@ -216,6 +280,9 @@ int main(void)
 	    cmocka_unit_test(test_procfs_parse_tcp6_and_udp_rows),
 	    cmocka_unit_test(test_procfs_parse_unix_rows),
 	    cmocka_unit_test(test_procfs_parse_stat_ppid),
+	    cmocka_unit_test(test_procfs_parse_stat),
+	    cmocka_unit_test(test_procfs_inode_of_live_socket),
+	    cmocka_unit_test(test_procfs_processes_and_descent),
 	    cmocka_unit_test(test_procfs_inet_bound_live),
 	    cmocka_unit_test(test_procfs_unix_bound_live),
 	    cmocka_unit_test(test_procfs_counts_live),

@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "procfs.h"
+#include "sweep.h"
 #include "target.h"
 
 #ifndef SOCKSPEC_BIN_DIR
@@ -711,6 +713,89 @@ static void test_target_second_instance_exit_zero(void **state)
 	stop_ok(f);
 }
 
+/* ---- readiness, deadlines and leftovers ---- */
+
+/* "listening on" another port: refused soon after, with what it said. */
+static void test_target_announced_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	struct result r = {0, 0};
+	char want[32];
+	uint64_t t0;
+
+	new_target(f, LISTENER " {port} --elsewhere", AF_INET, SOCK_STREAM, 0, 1.0);
+	t0 = uv_hrtime();
+	assert_int_equal(target_start(f->t, on_result, &r), 0);
+	assert_int_equal(wait_result(f, &r), -EADDRNOTAVAIL);
+	assert_true((uv_hrtime() - t0) / 1000000 < 2000); /* not the 5 s of readiness */
+	snprintf(want, sizeof(want), "%u", addr_port(target_addr(f->t)));
+	assert_non_null(target_announced(f->t));
+	assert_string_not_equal(target_announced(f->t), want); /* it said another port */
+	assert_true(strtoul(target_announced(f->t), NULL, 10) > 0);
+}
+
+/* The deadline of target_set_deadline() cuts readiness short. */
+static void test_target_deadline_bounds_readiness(void **state)
+{
+	struct fx *f = *state;
+	struct result r = {0, 0};
+	uint64_t t0, ms;
+
+	new_target(f, "sh -c 'exec sleep 30' {port}", AF_INET, SOCK_STREAM, 0, 1.0);
+	uv_update_time(&f->loop);
+	target_set_deadline(f->t, uv_now(&f->loop) + 300);
+	t0 = uv_hrtime();
+	assert_int_equal(target_start(f->t, on_result, &r), 0);
+	assert_int_equal(wait_result(f, &r), -ETIMEDOUT);
+	ms = (uv_hrtime() - t0) / 1000000;
+	if (ms < 250 || ms > 2000)
+		fail_msg("not ready after %llu ms, expected about 300", (unsigned long long)ms);
+}
+
+/* Past the deadline a stop is a SIGKILL at once, not SIGTERM and grace. */
+static void test_target_stop_after_deadline_kills(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0, ms;
+
+	new_target(f, LISTENER " {port} --ignore-term", AF_INET, SOCK_STREAM, 0, 1.0);
+	start_ok(f);
+	uv_update_time(&f->loop);
+	target_set_deadline(f->t, uv_now(&f->loop));
+	t0 = uv_hrtime();
+	stop_ok(f);
+	ms = (uv_hrtime() - t0) / 1000000;
+	if (ms > 500)
+		fail_msg("stopped after %llu ms, expected at once", (unsigned long long)ms);
+	expect_exit(f->t, -1, SIGKILL);
+}
+
+/* A daemon (setsid, double fork) holding the port outlives the stop;
+ * the sweep finds it, says so, kills it and frees the port. */
+static void test_target_sweep_kills_daemon(void **state)
+{
+	struct fx *f = *state;
+	struct strbuf report = {NULL, 0, 0, 0};
+	char want[96];
+	uint16_t port;
+	int n;
+
+	assert_int_equal(sweep_adopt(), 0);
+	new_target(f, LISTENER " {port} --daemon", AF_INET, SOCK_STREAM, 0, 1.0);
+	start_ok(f);
+	port = addr_port(target_addr(f->t));
+	stop_ok(f);
+	assert_int_equal(procfs_inet_bound(AF_INET, SOCK_STREAM, port), 1); /* it outlived it */
+	n = sweep_leftovers(&f->loop, target_addr(f->t), SOCK_STREAM, &report);
+	assert_int_equal(n, 1);
+	snprintf(want, sizeof(want), " listening on 127.0.0.1:%u", port);
+	assert_true(strncmp(strbuf_text(&report), "the target left pid ", 20) == 0);
+	assert_non_null(strstr(strbuf_text(&report), want));
+	assert_int_equal(procfs_inet_bound(AF_INET, SOCK_STREAM, port), 0);
+	assert_int_equal(sweep_leftovers(&f->loop, NULL, 0, NULL), 0); /* nothing left */
+	strbuf_release(&report);
+}
+
 /* ---- inspection ---- */
 
 static void test_target_counts_of_ref_echo(void **state)
@@ -862,6 +947,10 @@ int main(void)
 	    T(test_target_sigterm_ignored_killed_after_grace),
 	    T(test_target_forked_child_killed_on_stop),
 	    T(test_target_restart_keeps_port_with_client_open),
+	    T(test_target_announced_elsewhere),
+	    T(test_target_deadline_bounds_readiness),
+	    T(test_target_stop_after_deadline_kills),
+	    T(test_target_sweep_kills_daemon),
 	    T(test_target_signal_and_on_exit),
 	    T(test_target_free_while_running_kills_group),
 	    T(test_target_free_during_start),
