@@ -472,6 +472,14 @@ struct fiber *fiber_start(struct casectx *ctx, const struct plan_stmt *stmts, si
 	return root;
 }
 
+int fiber_exit_ahead(const struct fiber *root)
+{
+	for (size_t i = root ? root->pc : 0; root && i < root->n; i++)
+		if (root->stmts[i].op == PLAN_EXPECT_EXIT)
+			return 1;
+	return 0;
+}
+
 const struct plan_stmt *fiber_current(const struct fiber *root)
 {
 	return root && root->pc < root->n ? &root->stmts[root->pc] : NULL;

@@ -22,6 +22,9 @@ struct fiber *fiber_start(struct casectx *ctx, const struct plan_stmt *stmts, si
 /* The statement the root fiber is at, or NULL past its end. */
 const struct plan_stmt *fiber_current(const struct fiber *root);
 
+/* 1 when the root fiber has an `expect exit` still to run. */
+int fiber_exit_ahead(const struct fiber *root);
+
 /* The host's done, timer and stop_timer (op.h). */
 void fiber_op_done(struct op *op);
 void fiber_op_timer(struct op *op, uint64_t ms, op_cb cb);
