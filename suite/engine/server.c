@@ -224,9 +224,3 @@ void server_step(struct op *op)
 	}
 	assert(!"not a statement about the server");
 }
-
-int server_stmt(enum plan_op op)
-{
-	return op == PLAN_RESTART || op == PLAN_SIGNAL || op == PLAN_EXPECT_EXIT ||
-	       op == PLAN_EXPECT_SECOND_FAILS || op == PLAN_SNAPSHOT || op == PLAN_EXPECT_COUNT;
-}

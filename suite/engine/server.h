@@ -13,7 +13,4 @@
 /* Carries out op->stmt, one of the statements above. */
 void server_step(struct op *op);
 
-/* 1 when op is one of them. */
-int server_stmt(enum plan_op op);
-
 #endif

@@ -109,10 +109,12 @@ int procfs_parse_stat(const char *text, struct procfs_proc *out)
 
 int procfs_parse_stat_ppid(const char *text, long *ppid)
 {
-	const char *p = strrchr(text, ')');
+	struct procfs_proc p;
 
-	/* "PID (COMM) STATE PPID ..." */
-	return p && sscanf(p + 1, " %*c %ld", ppid) == 1 ? 0 : -1;
+	if (procfs_parse_stat(text, &p) < 0)
+		return -1;
+	*ppid = p.ppid;
+	return 0;
 }
 
 static FILE *open_proc(const char *path)
@@ -416,20 +418,23 @@ int procfs_processes(struct procfs_proc **out, size_t *n)
 	return 0;
 }
 
-int procfs_descends(const struct procfs_proc *all, size_t n, pid_t pid, pid_t root)
+void procfs_mark_descendants(const struct procfs_proc *all, size_t n, pid_t root, char *mine)
 {
-	/* Walk up the parents; a chain longer than the list is a loop. */
-	for (size_t hops = 0; hops <= n && pid > 1; hops++) {
-		size_t i;
-		for (i = 0; i < n && all[i].pid != pid; i++)
-			;
-		if (i == n)
-			return 0;
-		pid = all[i].ppid;
-		if (pid == root)
-			return 1;
+	int more = 1;
+
+	memset(mine, 0, n);
+	while (more) { /* one pass per generation */
+		more = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (mine[i] || all[i].pid == root)
+				continue;
+			if (all[i].ppid == root)
+				mine[i] = more = 1;
+			for (size_t j = 0; !mine[i] && j < n; j++)
+				if (mine[j] && all[j].pid == all[i].ppid)
+					mine[i] = more = 1;
+		}
 	}
-	return 0;
 }
 
 long procfs_child_count(pid_t pid)

@@ -84,8 +84,9 @@ int procfs_holds_socket(pid_t pid, unsigned long inode);
  * or -errno. Processes that vanish during the scan are left out. */
 int procfs_processes(struct procfs_proc **out, size_t *n);
 
-/* 1 if pid is a descendant of root (root itself excluded) in the list. */
-int procfs_descends(const struct procfs_proc *all, size_t n, pid_t pid, pid_t root);
+/* Sets mine[i] (n flags) to 1 for every process of the list that
+ * descends from root (root itself excluded), else 0. */
+void procfs_mark_descendants(const struct procfs_proc *all, size_t n, pid_t root, char *mine);
 
 /* Entries of /proc/PID/fd. Returns the count or -errno. */
 long procfs_fd_count(pid_t pid);

@@ -76,26 +76,6 @@ static void nap(void)
 		;
 }
 
-/* Marks in `mine` (n flags) every descendant of me in all. */
-static void mark_descendants(const struct procfs_proc *all, size_t n, pid_t me, char *mine)
-{
-	int more = 1;
-
-	memset(mine, 0, n);
-	while (more) {
-		more = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (mine[i] || all[i].pid == me)
-				continue;
-			if (all[i].ppid == me)
-				mine[i] = more = 1;
-			for (size_t j = 0; !mine[i] && j < n; j++)
-				if (mine[j] && all[j].pid == all[i].ppid)
-					mine[i] = more = 1;
-		}
-	}
-}
-
 /* Live leftovers into *live (malloc'd, *nlive); zombies that are our
  * untracked children are reaped on the way. Returns 0 or -errno. */
 static int scan(const struct pids *tracked, struct procfs_proc **live, size_t *nlive)
@@ -113,7 +93,7 @@ static int scan(const struct pids *tracked, struct procfs_proc **live, size_t *n
 		free(all);
 		return -ENOMEM;
 	}
-	mark_descendants(all, n, me, mine);
+	procfs_mark_descendants(all, n, me, mine);
 	for (size_t i = 0; i < n; i++) {
 		if (!mine[i] || has_pid(tracked, all[i].pid))
 			continue;

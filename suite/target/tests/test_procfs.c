@@ -193,7 +193,8 @@ static void test_procfs_inode_of_live_socket(void **state)
 static void test_procfs_processes_and_descent(void **state)
 {
 	struct procfs_proc *all = NULL;
-	size_t n = 0, me = 0;
+	size_t n = 0, me = 0, parent = 0;
+	char *mine;
 
 	(void)state;
 	assert_int_equal(procfs_processes(&all, &n), 0);
@@ -201,9 +202,17 @@ static void test_procfs_processes_and_descent(void **state)
 		;
 	assert_true(me < n);
 	assert_int_equal(all[me].ppid, getppid());
-	assert_int_equal(procfs_descends(all, n, getpid(), getppid()), 1);
-	assert_int_equal(procfs_descends(all, n, getpid(), getpid()), 0);
-	assert_int_equal(procfs_descends(all, n, getppid(), getpid()), 0);
+	for (parent = 0; parent < n && all[parent].pid != getppid(); parent++)
+		;
+	assert_true(parent < n);
+	assert_non_null(mine = malloc(n));
+	procfs_mark_descendants(all, n, getppid(), mine);
+	assert_int_equal(mine[me], 1);     /* a child of the root */
+	assert_int_equal(mine[parent], 0); /* not the root itself */
+	procfs_mark_descendants(all, n, getpid(), mine);
+	assert_int_equal(mine[me], 0);
+	assert_int_equal(mine[parent], 0); /* nor its parent */
+	free(mine);
 	free(all);
 }
 
