@@ -53,10 +53,22 @@ def echo(conn):
     conn.close()
 
 
+def spawn(fn, *args):
+    """Start a thread with SIGTERM and SIGINT blocked, so that the kernel
+    delivers them to the main thread: CPython runs handlers only there,
+    and a signal taken by another thread leaves the main thread asleep
+    in accept() (the server would never exit)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        threading.Thread(target=fn, args=args, daemon=True).start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def serve(srv, handler):
     while True:
         conn, _ = srv.accept()
-        threading.Thread(target=handler, args=(conn,), daemon=True).start()
+        spawn(handler, conn)
 
 
 def announce(text):
@@ -74,7 +86,7 @@ def chatty(port):
 
     talk(start + 0.05)
     srv = listener(port)
-    threading.Thread(target=talk, args=(time.monotonic() + 0.3,), daemon=True).start()
+    spawn(talk, time.monotonic() + 0.3)
     serve(srv, echo)
 
 
