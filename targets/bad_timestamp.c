@@ -458,7 +458,7 @@ static void shape_data(enum defect defect, const char **data, size_t *len)
 		while (*len > 0 && is_space((*data)[*len - 1]))
 			(*len)--;
 	}
-	if (defect == DEFECT_NUL && (nul = memchr(*data, '\0', *len)))
+	if (defect == DEFECT_NUL && *len > 0 && (nul = memchr(*data, '\0', *len)))
 		*len = (size_t)(nul - *data);
 }
 
@@ -569,6 +569,8 @@ struct line_buf {
  * ran out); the no-line-limit defect grows it without bound. */
 static int line_add(struct line_buf *l, const char *data, size_t n, enum defect defect)
 {
+	if (n == 0)
+		return 0; /* an empty line may come before any buffer exists */
 	if (defect != DEFECT_NO_LINE_LIMIT && l->len + n > TS_LINE_MAX + 1)
 		return -1; /* + 1: a CR may still be followed by its LF */
 	if (l->len + n > l->cap) {
