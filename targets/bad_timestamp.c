@@ -38,7 +38,7 @@
 #define TS_BACKLOG     128
 #define TS_STACK       (256 * 1024)
 #define TS_STALE_S     5 /* stale: the clock this far behind */
-#define TS_DELAY_MS    5 /* no-halfclose: pause before answering a read */
+#define TS_DELAY_MS    5 /* no-halfclose, udp-last-only: pause before answering */
 #define TS_TEXT_MAX    (sizeof(((struct sockaddr_un *)0)->sun_path) + 16)
 #define TS_ERR_MAX     (TS_TEXT_MAX + 128)
 
@@ -102,7 +102,7 @@ static const struct {
     {"udp-reply-other-socket", "UDP: replies from a new socket, so from another port"},
     {"udp-replies-oversize", "UDP: DATA over 65,480 gets a reply cut to 65,507 bytes"},
     {"udp-connect-first", "UDP: connect()s its socket to the first sender; others unheard"},
-    {"udp-last-only", "UDP: drains every queued datagram, answers only the last"},
+    {"udp-last-only", "UDP: waits 5 ms, drains every queued datagram, answers the last"},
     {"udp-reuseaddr", "UDP: SO_REUSEADDR set as for TCP: a second instance binds"},
 };
 
@@ -792,8 +792,9 @@ static void answer_dgram(int fd, const char *data, size_t len,
 }
 
 /* Receives one datagram. Returns its length, or -1 (already reported).
- * Defect udp-last-only: every datagram already queued is read into the
- * same buffer, so only the last of a burst is answered. */
+ * Defect udp-last-only: 5 ms after the first datagram, every datagram
+ * queued by then is read into the same buffer, so only the last of a
+ * burst is answered. */
 static ssize_t recv_dgram(int fd, char *buf, size_t cap, struct sockaddr_storage *from,
                           socklen_t *fromlen, const struct config *cfg)
 {
@@ -806,6 +807,13 @@ static ssize_t recv_dgram(int fd, char *buf, size_t cap, struct sockaddr_storage
 	if (n < 0) {
 		fprintf(stderr, "%s: recvfrom: %s\n", PROG, strerror(errno));
 		return -1;
+	}
+	if (cfg->defect == DEFECT_UDP_LAST_ONLY) {
+		struct timespec left = {0, TS_DELAY_MS * 1000000L};
+
+		/* A 5 ms "tick" before draining, so a burst is always caught. */
+		while (nanosleep(&left, &left) < 0 && errno == EINTR)
+			;
 	}
 	while (cfg->defect == DEFECT_UDP_LAST_ONLY) {
 		struct sockaddr_storage next;
