@@ -61,13 +61,17 @@ struct conn {
 	uv_shutdown_t shutdown_req; /* shutdown in flight */
 	struct op *connecting;      /* op waiting for the connect */
 	struct op *shutting;        /* op waiting for the shutdown */
+	int refusal_expected;       /* `expect NAME refused` comes next: a refusal is no failure */
+	int refused;                /* the connect was refused (and that was expected) */
 	/* received */
 	uint8_t *rx;                /* received, not yet consumed */
 	size_t rx_len, rx_cap;      /* bytes in rx, allocated size */
 	int eof, reset;             /* the peer ended the connection */
 	int read_err;               /* other read error (uv code), 0 if none */
 	uint64_t end_ns;            /* when eof/reset/read_err arrived */
+	uint64_t connect_ns;        /* when the connect started */
 	uint64_t connected_ns;      /* when the connection was established */
+	uint64_t first_rx_ns;       /* when its first byte arrived; 0: none yet */
 	int paused;                 /* pause statement: not reading */
 	int full;                   /* not reading: rx reached CONN_RX_LIMIT */
 	struct dgram *dq, *dq_tail; /* UDP: received datagrams */

@@ -447,16 +447,27 @@ int target_counts(const struct target *t, struct target_counts *out)
 	out->fds = procfs_fd_count(pid);
 	out->threads = procfs_thread_count(pid);
 	out->children = procfs_child_count(pid);
-	if (out->fds < 0 || out->threads < 0 || out->children < 0)
-		return (int)(out->fds < 0       ? out->fds
-		             : out->threads < 0 ? out->threads
-		                                : out->children);
+	out->rss_kib = procfs_status_value(pid, "VmRSS");
+	if (out->fds < 0 || out->threads < 0 || out->children < 0 || out->rss_kib < 0)
+		return (int)(out->fds < 0        ? out->fds
+		             : out->threads < 0  ? out->threads
+		             : out->children < 0 ? out->children
+		                                 : out->rss_kib);
 	return 0;
 }
 
 const struct addr *target_addr(const struct target *t)
 {
 	return t->have_addr ? &t->addr : NULL;
+}
+
+long target_listen_backlog(const struct target *t)
+{
+	const struct addr *a = target_addr(t);
+
+	if (!a || addr_family(a) == AF_UNIX || t->socktype == SOCK_DGRAM)
+		return -ENOTSUP;
+	return procfs_listen_backlog(addr_family(a), addr_port(a));
 }
 
 pid_t target_pid(const struct target *t)

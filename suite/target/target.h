@@ -127,6 +127,7 @@ struct target_counts {
 	long fds;      /* entries in /proc/PID/fd */
 	long threads;  /* Threads: in /proc/PID/status */
 	long children; /* processes whose parent is PID */
+	long rss_kib;  /* VmRSS: in /proc/PID/status */
 };
 
 /* Fills *out from /proc. Returns 0, -ESRCH (not running) or -errno. */
@@ -134,6 +135,10 @@ int target_counts(const struct target *t, struct target_counts *out);
 
 /* Address clients connect to (valid after a successful start). */
 const struct addr *target_addr(const struct target *t);
+
+/* The listen backlog of the TCP socket clients reach (ss's Send-Q), or
+ * -errno (-ENOTSUP for Unix sockets and UDP). */
+long target_listen_backlog(const struct target *t);
 
 /* PID of the instance's main process, or 0. */
 pid_t target_pid(const struct target *t);

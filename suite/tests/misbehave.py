@@ -53,22 +53,10 @@ def echo(conn):
     conn.close()
 
 
-def spawn(fn, *args):
-    """Start a thread with SIGTERM and SIGINT blocked, so that the kernel
-    delivers them to the main thread: CPython runs handlers only there,
-    and a signal taken by another thread leaves the main thread asleep
-    in accept() (the server would never exit)."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    try:
-        threading.Thread(target=fn, args=args, daemon=True).start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def serve(srv, handler):
     while True:
         conn, _ = srv.accept()
-        spawn(handler, conn)
+        threading.Thread(target=handler, args=(conn,), daemon=True).start()
 
 
 def announce(text):
@@ -86,12 +74,13 @@ def chatty(port):
 
     talk(start + 0.05)
     srv = listener(port)
-    spawn(talk, time.monotonic() + 0.3)
+    threading.Thread(target=talk, args=(time.monotonic() + 0.3,), daemon=True).start()
     serve(srv, echo)
 
 
 def daemon(port):
     if os.fork() == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
         os.setsid()
         if os.fork() == 0:
             srv = listener(port)
@@ -112,10 +101,7 @@ def daemon(port):
         time.sleep(60)
 
 
-def main():
-    mode, port = sys.argv[1], int(sys.argv[2])
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+def serve_mode(mode, port):
     if mode == "chatty":
         chatty(port)
     elif mode == "daemon":
@@ -128,7 +114,6 @@ def main():
         announce(f"127.0.0.1:{port}")
         threading.Event().wait()
     elif mode == "slow-exit":
-        signal.signal(signal.SIGTERM, lambda *_: time.sleep(30) or os._exit(0))
         srv = listener(port)
         announce(f"127.0.0.1:{port}")
         serve(srv, echo)
@@ -138,6 +123,21 @@ def main():
         if mode == "never-accept":
             threading.Event().wait()
         serve(srv, flood)
+
+
+def main():
+    """SIGTERM and SIGINT are blocked in every thread and taken by the
+    main thread with sigwait(): a Python handler runs only when the main
+    thread gets to run bytecode, and one asleep in accept() was seen to
+    miss a signal now and then (the server never exited)."""
+    mode, port = sys.argv[1], int(sys.argv[2])
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    threading.Thread(target=serve_mode, args=(mode, port), daemon=True).start()
+    while True:
+        if signal.sigwait(stop) == signal.SIGTERM and mode == "slow-exit":
+            time.sleep(30)
+        os._exit(0)
 
 
 if __name__ == "__main__":
