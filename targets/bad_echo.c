@@ -57,7 +57,6 @@ enum defect {
 	DEFECT_SIGPIPE,
 	DEFECT_NO_HALFCLOSE,
 	DEFECT_BACKLOG_5,
-	DEFECT_SHORT_SEND,
 	DEFECT_CROSSTALK,
 	DEFECT_LINE_BUFFER,
 	DEFECT_LINE_LEAK,
@@ -89,7 +88,6 @@ static const struct {
     {"sigpipe", M_ALL, "SIGPIPE not ignored, write() without MSG_NOSIGNAL: dies on a reset"},
     {"no-halfclose", M_ALL, "echo after 5 ms; drops the echo owed if the client half-closed"},
     {"backlog-5", M_ITER | M_THR, "listen(fd, 5) and 2 ms per accept: a burst of SYNs overflows"},
-    {"short-send", M_ALL, "one non-blocking send() per read, the rest dropped (no sendall)"},
     {"crosstalk", M_THR, "each read goes to every open connection (a chat's broadcast)"},
     {"line-buffer", M_ALL, "echoes whole lines only, holding a line without LF forever"},
     {"line-leak", M_ALL, "keeps a copy of the current line, grown without freeing the old"},
@@ -230,18 +228,6 @@ static int write_all(int fd, const char *buf, size_t len, enum defect defect)
 	return 0;
 }
 
-/* Defect short-send: one send() that takes what fits in the socket
- * buffer now; the rest is silently lost (send instead of sendall). */
-static int send_once(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -1 : 0;
-}
-
 static void reg_add(struct registry *r, int fd)
 {
 	pthread_mutex_lock(&r->mu);
@@ -279,8 +265,6 @@ static int broadcast(struct registry *r, int fd, const char *buf, size_t len)
 static int reply(struct server *srv, int fd, const char *buf, size_t len)
 {
 	switch (srv->cfg->defect) {
-	case DEFECT_SHORT_SEND:
-		return send_once(fd, buf, len);
 	case DEFECT_CROSSTALK:
 		return broadcast(&srv->reg, fd, buf, len);
 	default:
