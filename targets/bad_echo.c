@@ -24,17 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG             "bad-echo"
-#define ECHO_PORT        8088
-#define ECHO_BUF         16384 /* bytes per read; lives on the thread stack */
-#define ECHO_SEED_READ   1024  /* the seed's recv(1024) */
-#define ECHO_MAX_CLIENTS 1024  /* live connections; the rest wait in the backlog */
-#define ECHO_BACKLOG     1024
-#define ECHO_SEED_BACKLOG 5    /* backlog-5: the seeds' listen(5), socat's default */
-#define ECHO_ACCEPT_MS   2     /* backlog-5: an accept loop as slow as fork() */
-#define ECHO_STACK       (256 * 1024) /* room for ECHO_BUF even under ASan */
-#define ECHO_DELAY_MS    5            /* no-halfclose: pause before each echo */
-#define ECHO_POOL_WAIT_MS 20          /* pool-grows: wait this long for an idle worker */
+#define PROG              "bad-echo"
+#define ECHO_PORT         8088
+#define ECHO_BUF          16384 /* bytes per read; lives on the thread stack */
+#define ECHO_SEED_READ    1024  /* the seed's recv(1024) */
+#define ECHO_MAX_CLIENTS  1024  /* live connections; the rest wait in the backlog */
+#define ECHO_BACKLOG      1024
+#define ECHO_SEED_BACKLOG 5            /* backlog-5: the seeds' listen(5), socat's default */
+#define ECHO_ACCEPT_MS    2            /* backlog-5: an accept loop as slow as fork() */
+#define ECHO_STACK        (256 * 1024) /* room for ECHO_BUF even under ASan */
+#define ECHO_DELAY_MS     5            /* no-halfclose: pause before each echo */
+#define ECHO_POOL_WAIT_MS 20           /* pool-grows: wait this long for an idle worker */
 
 enum mode { MODE_ONCE, MODE_ITERATIVE, MODE_THREADED, MODE_COUNT };
 
@@ -69,6 +69,7 @@ enum defect {
 	DEFECT_KEEPS_SERVING,
 	DEFECT_NO_EXIT,
 	DEFECT_EXIT_STATUS,
+	DEFECT_RESET_FAILS,
 	DEFECT_COUNT
 };
 
@@ -85,7 +86,8 @@ static const struct {
     {"reuseport", M_ALL, "SO_REUSEPORT set: a second instance on the same port binds"},
     {"serial", M_THR, "one connection at a time, served in the accept loop"},
     {"fd-leak", M_ITER | M_THR, "opens /dev/null once per connection and never closes it"},
-    {"sigpipe", M_ALL, "SIGPIPE not ignored, write() without MSG_NOSIGNAL: dies on a reset"},
+    {"sigpipe", M_ITER | M_THR,
+     "SIGPIPE not ignored, write() without MSG_NOSIGNAL: dies on a reset"},
     {"no-halfclose", M_ALL, "echo after 5 ms; drops the echo owed if the client half-closed"},
     {"backlog-5", M_ITER | M_THR, "listen(fd, 5) and 2 ms per accept: a burst of SYNs overflows"},
     {"crosstalk", M_THR, "each read goes to every open connection (a chat's broadcast)"},
@@ -100,6 +102,7 @@ static const struct {
     {"keeps-serving", M_ONCE, "serves the next client after its first (an iterative server)"},
     {"no-exit", M_ONCE, "after its connection closes the listener but never exits"},
     {"exit-status", M_ONCE, "exits with status 1 after its connection"},
+    {"reset-fails", M_ONCE, "a reset (recv/send error) makes it exit 1 instead of 0"},
 };
 
 /* Settings from the command line. */
@@ -111,19 +114,19 @@ struct config {
 
 /* crosstalk: the open connections, each read is written to all of them. */
 struct registry {
-	pthread_mutex_t mu;          /* guards fds and n, and the writes */
-	int fds[ECHO_MAX_CLIENTS];   /* open connections */
-	size_t n;                    /* entries of fds in use */
+	pthread_mutex_t mu;        /* guards fds and n, and the writes */
+	int fds[ECHO_MAX_CLIENTS]; /* open connections */
+	size_t n;                  /* entries of fds in use */
 };
 
 /* pool-grows: accepted connections wait here for a worker. */
 struct pool {
-	pthread_mutex_t mu;        /* guards everything below */
-	pthread_cond_t work;       /* signalled when a connection is queued */
-	pthread_cond_t idle_cv;    /* signalled when a worker goes idle */
-	int q[ECHO_MAX_CLIENTS];   /* ring of queued connections */
-	size_t head, count;        /* ring position and length */
-	size_t idle;               /* workers waiting for work */
+	pthread_mutex_t mu;      /* guards everything below */
+	pthread_cond_t work;     /* signalled when a connection is queued */
+	pthread_cond_t idle_cv;  /* signalled when a worker goes idle */
+	int q[ECHO_MAX_CLIENTS]; /* ring of queued connections */
+	size_t head, count;      /* ring position and length */
+	size_t idle;             /* workers waiting for work */
 };
 
 /* State shared by the accept loop and the connection threads; owned by main. */
@@ -158,7 +161,8 @@ static void usage(FILE *out)
 	        PROG, ECHO_PORT);
 	for (int i = 0; i < DEFECT_COUNT; i++)
 		fprintf(out, "  %-15s %s [%s%s%s]\n", defects[i].name, defects[i].what,
-		        defects[i].modes & M_ONCE ? "o" : "-", defects[i].modes & M_ITER ? "i" : "-",
+		        defects[i].modes & M_ONCE ? "o" : "-",
+		        defects[i].modes & M_ITER ? "i" : "-",
 		        defects[i].modes & M_THR ? "t" : "-");
 	fprintf(out, "\nPrints \"listening on ADDR:PORT\" once ready; exits 0 on SIGTERM or "
 	             "SIGINT.\n");
@@ -355,8 +359,9 @@ static int peer_half_closed_after_delay(int fd)
 }
 
 /* Echoes one connection until the client's EOF (or the planted defect
- * says otherwise). Does not close fd. Returns the bytes received. */
-static size_t echo(struct server *srv, int fd)
+ * says otherwise). Does not close fd. Returns the bytes received; *failed
+ * tells whether a recv() or a reply failed (a reset, usually). */
+static size_t echo(struct server *srv, int fd, int *failed)
 {
 	enum defect defect = srv->cfg->defect;
 	char buf[ECHO_BUF + 1]; /* + 1: room for the nul defect's terminator */
@@ -369,8 +374,10 @@ static size_t echo(struct server *srv, int fd)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			*failed = n < 0;
 			break; /* EOF, or a reset: either way this connection is done */
+		}
 		len = (size_t)n;
 		total += len;
 		if (defect == DEFECT_NUL) { /* the bytes taken for a C string */
@@ -382,8 +389,10 @@ static size_t echo(struct server *srv, int fd)
 		if (defect == DEFECT_LINE_LEAK)
 			keep_line(&hist, buf, len);
 		if (defect == DEFECT_LINE_BUFFER ? echo_lines(srv, fd, &line, buf, len) < 0
-		                                 : reply(srv, fd, buf, len) < 0)
+		                                 : reply(srv, fd, buf, len) < 0) {
+			*failed = 1;
 			break;
+		}
 		if (defect == DEFECT_ONE_RECV)
 			break; /* one read taken as the whole message */
 	}
@@ -401,9 +410,12 @@ static void leave(struct server *srv, int status)
 	exit(status);
 }
 
-static void serve_conn(struct server *srv, int fd)
+/* Serves one connection and closes it. Returns 1 when it ended in an
+ * error (a reset), else 0. */
+static int serve_conn(struct server *srv, int fd)
 {
 	size_t got;
+	int failed = 0;
 
 	/* Defect fd-leak: one fd per connection that is never closed. A
 	 * failed open (EMFILE, once the leak has eaten the table) changes
@@ -412,7 +424,7 @@ static void serve_conn(struct server *srv, int fd)
 		fprintf(stderr, "%s: open(/dev/null): %s\n", PROG, strerror(errno));
 	if (srv->cfg->defect == DEFECT_CROSSTALK)
 		reg_add(&srv->reg, fd);
-	got = echo(srv, fd);
+	got = echo(srv, fd, &failed);
 	if (srv->cfg->defect == DEFECT_CROSSTALK)
 		reg_remove(&srv->reg, fd);
 	close(fd);
@@ -420,6 +432,7 @@ static void serve_conn(struct server *srv, int fd)
 	 * accept loop when a client's first recv() returns nothing. */
 	if (srv->cfg->defect == DEFECT_EMPTY_EXITS && got == 0)
 		leave(srv, 0);
+	return failed;
 }
 
 /* Accepts one connection. Returns its fd, or -1 after a transient error
@@ -461,10 +474,10 @@ enum shape { SHAPE_ONCE, SHAPE_ITERATIVE, SHAPE_THREADED, SHAPE_POOL, SHAPE_POLL
 static enum shape shape_of(const struct config *cfg)
 {
 	switch (cfg->defect) {
-	case DEFECT_SERIAL:         /* threaded mode served like iterative */
-	case DEFECT_KEEPS_SERVING:  /* once mode served like iterative */
+	case DEFECT_SERIAL:        /* threaded mode served like iterative */
+	case DEFECT_KEEPS_SERVING: /* once mode served like iterative */
 		return SHAPE_ITERATIVE;
-	case DEFECT_CONCURRENT:     /* iterative mode served like threaded */
+	case DEFECT_CONCURRENT: /* iterative mode served like threaded */
 		return SHAPE_THREADED;
 	case DEFECT_EXITS_AFTER_ONE: /* iterative mode served like once */
 		return SHAPE_ONCE;
@@ -488,7 +501,10 @@ static void run_once(struct server *srv)
 
 	while ((fd = accept_one(srv)) < 0)
 		;
-	serve_conn(srv, fd);
+	/* Defect reset-fails: a connection that ended in an error (a reset)
+	 * is taken for the server's own failure. */
+	if (serve_conn(srv, fd) && srv->cfg->defect == DEFECT_RESET_FAILS)
+		leave(srv, 1);
 	if (srv->cfg->defect == DEFECT_NO_EXIT) {
 		/* Stops listening, so clients are refused, but stays alive
 		 * until a signal comes. */
@@ -752,8 +768,8 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &cfg);
 	if (status >= 0)
 		return status;
-	if (badnet_signals(cfg.defect == DEFECT_IGNORE_TERM, cfg.defect == DEFECT_SIGPIPE,
-	                   &stop) < 0) {
+	if (badnet_signals(cfg.defect == DEFECT_IGNORE_TERM, cfg.defect == DEFECT_SIGPIPE, &stop) <
+	    0) {
 		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
 		return 1;
 	}

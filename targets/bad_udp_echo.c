@@ -66,12 +66,12 @@ struct config {
 
 /* The receiving loop's state; owned by main. */
 struct server {
-	const struct config *cfg;      /* settings */
-	int fd;                        /* the bound socket */
-	int other;                     /* other-socket: the unbound one replies go out of */
-	struct sockaddr_storage prev;  /* wrong-client: the previous sender */
-	socklen_t prev_len;            /* bytes of prev; 0 before the first datagram */
-	char buf[UDP_MAX + 1];         /* one datagram (+1: the nul defect's terminator) */
+	const struct config *cfg;     /* settings */
+	int fd;                       /* the bound socket */
+	int other;                    /* other-socket: the unbound one replies go out of */
+	struct sockaddr_storage prev; /* wrong-client: the previous sender */
+	socklen_t prev_len;           /* bytes of prev; 0 before the first datagram */
+	char buf[UDP_MAX + 1];        /* one datagram (+1: the nul defect's terminator) */
 };
 
 static void usage(FILE *out)
@@ -244,8 +244,8 @@ int main(int argc, char **argv)
 		flags |= BADNET_REUSEADDR;
 	if (cfg.defect == DEFECT_REUSEPORT)
 		flags |= BADNET_REUSEPORT;
-	srv->fd = badnet_open(&cfg.addr, SOCK_DGRAM, 0, flags, text, sizeof(text), err,
-	                      sizeof(err));
+	srv->fd =
+	    badnet_open(&cfg.addr, SOCK_DGRAM, 0, flags, text, sizeof(text), err, sizeof(err));
 	if (srv->fd < 0) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 1;

@@ -166,8 +166,7 @@ static int unix_is_stale(const struct badnet_addr *a, int type)
 	return stale;
 }
 
-static int set_opts(int fd, const struct badnet_addr *a, unsigned flags, char *err,
-                    size_t errlen)
+static int set_opts(int fd, const struct badnet_addr *a, unsigned flags, char *err, size_t errlen)
 {
 	int one = 1;
 
