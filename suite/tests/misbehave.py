@@ -13,6 +13,10 @@ usage: misbehave.py MODE PORT
   wrong-port    listen on a port of the kernel's choice and announce that one
   no-listen     print "listening on 127.0.0.1:PORT" and listen nowhere
   slow-exit     an echo server that takes 30 s to exit after SIGTERM
+  backlog       a concurrent echo server with listen(fd, 1) that accepts
+                one connection every 50 ms: a burst overflows its backlog
+  short-reply   an echo server that sends back only the first 1000 bytes
+                of each read, then closes
 Every mode but chatty prints "listening on ..." once it is set up; all
 run until killed.
 """
@@ -24,11 +28,11 @@ import threading
 import time
 
 
-def listener(port):
+def listener(port, backlog=128):
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", port))
-    srv.listen(128)
+    srv.listen(backlog)
     return srv
 
 
@@ -53,8 +57,15 @@ def echo(conn):
     conn.close()
 
 
-def serve(srv, handler):
+def short_reply(conn):
+    data = conn.recv(65536)
+    conn.sendall(data[:1000])
+    conn.close()
+
+
+def serve(srv, handler, pause=0.0):
     while True:
+        time.sleep(pause)
         conn, _ = srv.accept()
         threading.Thread(target=handler, args=(conn,), daemon=True).start()
 
@@ -113,6 +124,14 @@ def serve_mode(mode, port):
     elif mode == "no-listen":
         announce(f"127.0.0.1:{port}")
         threading.Event().wait()
+    elif mode == "backlog":
+        srv = listener(port, backlog=1)
+        announce(f"127.0.0.1:{port}")
+        serve(srv, echo, pause=0.05)
+    elif mode == "short-reply":
+        srv = listener(port)
+        announce(f"127.0.0.1:{port}")
+        serve(srv, short_reply)
     elif mode == "slow-exit":
         srv = listener(port)
         announce(f"127.0.0.1:{port}")
