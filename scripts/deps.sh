@@ -4,15 +4,17 @@
 # the missing ones with apt-get when run as root, otherwise prints the
 # exact command to run and stops.
 #   scripts/deps.sh            build and test dependencies
-#   scripts/deps.sh bench      ... plus the benchmark's peer (socat)
+#   scripts/deps.sh bench      ... (the benchmark's peer, socat, is already in)
 #   scripts/deps.sh fuzz       ... plus clang with libFuzzer
 set -euo pipefail
 
+# nodejs and socat: the tests check the runner against servers nobody
+# here wrote (a Node.js echo server, socat fork EXEC:cat).
 packages=(cmake make gcc libc6-dev pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3
-	nodejs) # nodejs: the tests check the runner against a Node.js server too
+	nodejs socat)
 for extra in "$@"; do
 	case "$extra" in
-	bench) packages+=(socat) ;;
+	bench) ;;
 	fuzz) packages+=(clang libclang-rt-dev) ;;
 	*) echo "deps.sh: unknown set '$extra' (expected bench or fuzz)" >&2; exit 2 ;;
 	esac

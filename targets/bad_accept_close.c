@@ -33,7 +33,7 @@ enum defect {
 	DEFECT_WAITS_FOR_CLIENT,
 	DEFECT_NO_REUSEADDR,
 	DEFECT_REUSEPORT,
-	DEFECT_DIES_OF_SIGNAL,
+	DEFECT_STOP_EXITS_1,
 	DEFECT_COUNT
 };
 
@@ -48,7 +48,7 @@ static const struct {
     {"waits-for-client", "reads until the client's EOF before it closes the connection"},
     {"no-reuseaddr", "no SO_REUSEADDR: a restart fails while its connection is in TIME_WAIT"},
     {"reuseport", "SO_REUSEPORT set: a second instance on the same port binds"},
-    {"dies-of-signal", "SIGTERM and SIGINT left at their default: killed, not exit 0"},
+    {"stop-exits-1", "SIGTERM and SIGINT end it with status 1 (a Python KeyboardInterrupt traceback's), not 0"},
 };
 
 /* Settings from the command line; read-only once parsed. */
@@ -190,9 +190,7 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &cfg);
 	if (status >= 0)
 		return status;
-	/* Defect dies-of-signal: the stop signals keep their default action. */
-	if (bad_block_stop_signals(&stop) < 0 ||
-	    (cfg.defect == DEFECT_DIES_OF_SIGNAL && sigprocmask(SIG_UNBLOCK, &stop, NULL) < 0)) {
+	if (bad_block_stop_signals(&stop) < 0) {
 		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
 		return 1;
 	}
@@ -211,8 +209,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
 		return 1;
 	}
-	while (cfg.defect == DEFECT_DIES_OF_SIGNAL)
-		pause();
+	/* Defect stop-exits-1: stopped with the wrong status. */
+	if (cfg.defect == DEFECT_STOP_EXITS_1 && sigwait(&stop, &rc) == 0)
+		_exit(1);
 	bad_wait_stop(&stop, &cfg.addr, PROG);
 	return 1; /* not reached */
 }

@@ -61,7 +61,7 @@ enum defect {
 	DEFECT_ONE_LINE_ONLY,
 	DEFECT_ANSWERS_EOF,
 	DEFECT_SIGPIPE,
-	DEFECT_DIES_OF_SIGNAL,
+	DEFECT_STOP_EXITS_1,
 	DEFECT_NO_REUSEADDR,
 	DEFECT_REUSEPORT,
 	DEFECT_FD_LEAK,
@@ -96,7 +96,7 @@ static const struct {
     {"one-line-only", THREADED, "closes after the first reply, like the iterative server"},
     {"answers-eof", BOTH, "answers the client's EOF with OK... before closing"},
     {"sigpipe", BOTH, "SIGPIPE not ignored, write() retried on error: dies on a reset"},
-    {"dies-of-signal", BOTH, "SIGTERM and SIGINT left at their default: killed, not exit 0"},
+    {"stop-exits-1", BOTH, "SIGTERM and SIGINT end it with status 1 (a Python KeyboardInterrupt traceback's), not 0"},
     {"no-reuseaddr", BOTH, "no SO_REUSEADDR: a restart fails while connections are in TIME_WAIT"},
     {"reuseport", BOTH, "SO_REUSEPORT set: a second instance on the same port binds"},
     {"fd-leak", BOTH, "opens /dev/null once per connection and never closes it"},
@@ -551,8 +551,8 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
-/* The stop signals for sigwait(), SIGPIPE ignored; the defects sigpipe
- * and dies-of-signal put their signals back to the default action. */
+/* The stop signals for sigwait(), SIGPIPE ignored; the defect sigpipe
+ * puts SIGPIPE back to its default action. */
 static int setup_signals(enum defect defect, sigset_t *stop)
 {
 	struct sigaction sa;
@@ -564,8 +564,6 @@ static int setup_signals(enum defect defect, sigset_t *stop)
 	sa.sa_handler = SIG_DFL;
 	if (defect == DEFECT_SIGPIPE && sigaction(SIGPIPE, &sa, NULL) < 0)
 		return -1;
-	if (defect == DEFECT_DIES_OF_SIGNAL)
-		return sigprocmask(SIG_UNBLOCK, stop, NULL);
 	return 0;
 }
 
@@ -606,10 +604,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
 		return 1;
 	}
-	/* Defect dies-of-signal: nothing waits for the stop signals, whose
-	 * default action kills the process. */
-	while (cfg.defect == DEFECT_DIES_OF_SIGNAL)
-		pause();
+	/* Defect stop-exits-1: stopped with the wrong status. */
+	if (cfg.defect == DEFECT_STOP_EXITS_1 && sigwait(&stop, &rc) == 0)
+		_exit(1);
 	bad_wait_stop(&stop, &cfg.addr, PROG);
 	return 1; /* not reached */
 }

@@ -33,7 +33,7 @@ enum defect {
 	DEFECT_WRONG_CLIENT,
 	DEFECT_COALESCE,
 	DEFECT_IGNORE_TERM,
-	DEFECT_SIGINT_DEFAULT,
+	DEFECT_SIGINT_STATUS,
 	DEFECT_REUSEADDR,
 	DEFECT_REUSEPORT,
 	DEFECT_FD_LEAK,
@@ -52,7 +52,7 @@ static const struct {
     {"wrong-client", "replies to the sender of the previous datagram"},
     {"coalesce", "waits 20 ms and answers a sender's datagrams in one reply"},
     {"ignore-term", "SIGTERM ignored; SIGINT still exits 0"},
-    {"sigint-default", "SIGINT left at its default: killed by it, not exit 0"},
+    {"sigint-status", "SIGINT exits with status 1 (as Python's KeyboardInterrupt traceback)"},
     {"reuseaddr", "SO_REUSEADDR on the UDP socket: a second instance binds too"},
     {"reuseport", "SO_REUSEPORT set: a second instance on the same port binds"},
     {"fd-leak", "opens /dev/null once per datagram and never closes it"},
@@ -206,6 +206,13 @@ static void *serve_main(void *arg)
 	return NULL;
 }
 
+/* sigint-status: what a Python server's KeyboardInterrupt traceback does. */
+static void exit_1(int signo)
+{
+	(void)signo;
+	_exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	char text[BADNET_TEXT_MAX], err[BADNET_ERR_MAX];
@@ -224,14 +231,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
 		return 1;
 	}
-	/* Defect sigint-default: SIGINT is not waited for, so it kills. */
-	if (cfg.defect == DEFECT_SIGINT_DEFAULT) {
+	/* Defect sigint-status: SIGINT is not waited for; its handler exits 1. */
+	if (cfg.defect == DEFECT_SIGINT_STATUS) {
+		struct sigaction sa;
 		sigset_t intr;
 
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = exit_1;
 		sigemptyset(&intr);
 		sigaddset(&intr, SIGINT);
 		sigdelset(&stop, SIGINT);
-		if (sigprocmask(SIG_UNBLOCK, &intr, NULL) < 0)
+		if (sigaction(SIGINT, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &intr, NULL) < 0)
 			return 1;
 	}
 	srv = calloc(1, sizeof(*srv));

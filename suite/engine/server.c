@@ -45,23 +45,30 @@ static void on_exit_expected(struct target *t, int status, void *arg)
 	struct op *op = arg;
 	int code = -1, signo = 0, want = op->stmt->status;
 	const char *what = want == PLAN_EXIT_NONZERO ? "non-zero" : "0";
+	char alt[96] = "";
 
 	(void)status;
 	if (op->ctx->finished)
 		return;
+	if (op->stmt->signo)
+		snprintf(alt, sizeof(alt), " (or to be ended by signal %d, %s)", op->stmt->signo,
+		         strsignal(op->stmt->signo));
 	op_stop_timer(op);
 	target_exit_info(t, &code, &signo);
 	op_log(op->ctx, "target", "exited", NULL, 0);
 	if (want == PLAN_EXIT_NONZERO ? (signo != 0 || code != 0) : (signo == 0 && code == want)) {
 		op_done(op);
+	} else if (op->stmt->signo && (signo == op->stmt->signo ||
+	                               (signo == 0 && code == 128 + op->stmt->signo))) {
+		op_done(op); /* ended by the signal it was sent, as a shell would report */
 	} else if (signo) {
 		op_fail(op, VERDICT_FAIL,
-		        "expected the target to exit with %s, it died of signal %d (%s)",
-		        want == PLAN_EXIT_NONZERO ? "a non-zero status" : "status 0", signo,
+		        "expected the target to exit with %s%s, it died of signal %d (%s)",
+		        want == PLAN_EXIT_NONZERO ? "a non-zero status" : "status 0", alt, signo,
 		        strsignal(signo));
 	} else {
 		op_fail(op, VERDICT_FAIL,
-		        "expected the target to exit with status %s, it exited with %d", what,
+		        "expected the target to exit with status %s%s, it exited with %d", what, alt,
 		        code);
 	}
 }

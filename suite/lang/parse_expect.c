@@ -21,21 +21,19 @@ int parse_stmt_restart(struct parser *p, const struct stmt_kind *k, const struct
 	return end_of_stmt(p, kw);
 }
 
-int parse_stmt_signal(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
+/* A signal name, with or without SIG in front, into *signo. */
+static int take_signal(struct parser *p, int *signo)
 {
 	static const struct {
 		const char *name;
 		int signo;
 	} sigs[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"KILL", SIGKILL},
 	            {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"QUIT", SIGQUIT}};
-	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *t = peek(p);
 	struct lex_token bare;
 	char shown[LEX_SHOWN_MAX];
 	size_t i;
 
-	if (st == NULL)
-		return -1;
 	if (t == NULL || t->kind != LEX_WORD)
 		return fail_expected(p, "a signal (TERM, INT, HUP, KILL, USR1, USR2 or QUIT)");
 	take(p);
@@ -51,7 +49,16 @@ int parse_stmt_signal(struct parser *p, const struct stmt_kind *k, const struct 
 		return fail_tok(
 		    p, t, "unknown signal %s: use TERM, INT, HUP, KILL, USR1, USR2 or QUIT", shown);
 	}
-	st->signo = sigs[i].signo;
+	*signo = sigs[i].signo;
+	return 0;
+}
+
+int parse_stmt_signal(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
+{
+	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
+
+	if (st == NULL || take_signal(p, &st->signo) < 0)
+		return -1;
 	p->plan->requires |= PLAN_REQ_LAUNCHED;
 	return end_of_stmt(p, kw);
 }
@@ -68,7 +75,7 @@ int parse_stmt_snapshot(struct parser *p, const struct stmt_kind *k, const struc
 	return parse_names_add(p, &p->snaps, st->snapshot, nt);
 }
 
-/* expect exit STATUS|nonzero */
+/* expect exit STATUS|nonzero [or SIGNAL] */
 static int expect_exit(struct parser *p, struct plan_stmt *st)
 {
 	uint64_t v;
@@ -77,13 +84,15 @@ static int expect_exit(struct parser *p, struct plan_stmt *st)
 	if (is_word(peek(p), "nonzero")) {
 		take(p);
 		st->status = PLAN_EXIT_NONZERO;
-	} else if (take_int(p, "an exit status (0 to 255) or nonzero", "exit status", 0, 255, &v) <
-	           0) {
-		return -1;
-	} else {
-		st->status = (int)v;
+		return 0;
 	}
-	return 0;
+	if (take_int(p, "an exit status (0 to 255) or nonzero", "exit status", 0, 255, &v) < 0)
+		return -1;
+	st->status = (int)v;
+	if (!is_word(peek(p), "or"))
+		return 0;
+	take(p);
+	return take_signal(p, &st->signo);
 }
 
 /* expect second-instance fails */

@@ -111,7 +111,7 @@ enum plan_op {
 	/* the target (launched targets only) */
 	PLAN_RESTART,             /* restart: stop, start again on the same port */
 	PLAN_SIGNAL,              /* signal TERM|INT|HUP|KILL|USR1|USR2|QUIT */
-	PLAN_EXPECT_EXIT,         /* expect exit STATUS|nonzero within D */
+	PLAN_EXPECT_EXIT,         /* expect exit STATUS|nonzero [or SIG] within D */
 	PLAN_EXPECT_SECOND_FAILS, /* expect second-instance fails within D */
 	PLAN_SNAPSHOT,            /* snapshot NAME: record fds, threads, children, rss */
 	PLAN_EXPECT_COUNT,        /* expect fds|threads|children|rss <= NAME [+ K] within D */
@@ -140,7 +140,7 @@ struct plan_stmt {
 	char within_name[PLAN_NAME_MAX]; /* "within NAME * K + D": a measured duration, or "" */
 	long within_mul;               /* its K (ms above is the D) */
 	uint64_t stagger_ms;           /* PARALLEL: instance i starts i * stagger_ms later */
-	int signo;                     /* SIGNAL */
+	int signo;                     /* SIGNAL; EXPECT_EXIT: "or SIG", 0 when none */
 	int status;                    /* EXPECT_EXIT: status 0..255 or PLAN_EXIT_NONZERO */
 	long count;                    /* PARALLEL, REPEAT: instances, >= 1; MEASURE: 1 */
 	struct plan_stmt *body;        /* PARALLEL, REPEAT, MEASURE: owned array */

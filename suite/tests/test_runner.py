@@ -431,6 +431,28 @@ class Diagnoses(Clean):
         self.assertIn("the target died of signal 13", case["message"])
 
 
+class Socat(Clean):
+    """socat, a concurrent echo server nobody here wrote, with listen(5):
+    every echo-threaded case passes but the burst, whose message names
+    the backlog (concurrency cases pace their clients)."""
+
+    def test_socat_fork_cat(self):
+        if not shutil.which("socat"):
+            self.skipTest("socat is not installed (scripts/deps.sh installs it)")
+        status, doc, err, _ = run_json(
+            "--profile", "echo-threaded", "--target",
+            "socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork EXEC:cat")
+        got = {c["id"]: c for r in doc["runs"] for c in r["cases"]}
+        self.assertEqual(len(got), PROFILE_CASES, err)
+        wrong = {k: c["message"] for k, c in got.items()
+                 if (c["verdict"] == "pass") != (k != "limits/connect-burst")}
+        self.assertEqual(wrong, {})
+        self.assertEqual(got["limits/connect-burst"]["verdict"], "fail")
+        self.assertIn("the listen backlog overflowed (listen backlog 5?)",
+                      got["limits/connect-burst"]["message"])
+        self.assertEqual(status, 1)
+
+
 class EngineStatements(Clean):
     """Statements the echo profile does not use (datagrams, regex,
     timestamps, lines, EOF, exit, quiet, pause), each against the server

@@ -553,6 +553,12 @@ static void test_parse_refused_and_datagram_timestamp(void **state)
 	assert_int_equal(p->stmts[5].resource, PLAN_RES_RSS);
 	assert_int_equal(p->stmts[5].slack, 16384);
 	plan_free(p);
+	p = parse_ok(HDR "expect exit 0 or TERM within 1s\nexpect exit 3\n");
+	assert_int_equal(p->stmts[0].status, 0);
+	assert_int_equal(p->stmts[0].signo, SIGTERM);
+	assert_int_equal(p->stmts[0].ms, 1000);
+	assert_int_equal(p->stmts[1].signo, 0);
+	plan_free(p);
 }
 
 static void test_parse_measure_stagger_and_measured_limits(void **state)

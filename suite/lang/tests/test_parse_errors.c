@@ -399,6 +399,10 @@ static void test_parse_errors_blocks(void **state)
 	                                      "or measure block"},
 	    {HDR "repeat 2\nend now\n", NAME ":3:5: unexpected \"now\" after the end statement"},
 	    {HDR "measure lat\n", NAME ":2:1: measure block has no \"end\""},
+	    {HDR "expect exit 0 or SEGV\n",
+	     NAME ":2:18: unknown signal \"SEGV\": use TERM, INT, HUP, KILL, USR1, USR2 or QUIT"},
+	    {HDR "expect exit nonzero or TERM\n",
+	     NAME ":2:21: unexpected \"or\" after the expect statement"},
 	    {HDR "measure\nend\n", NAME ":2:8: expected a duration name after \"measure\""},
 	    {HDR "measure lat\n  parallel 2 within lat * 2\n  end\nend\n",
 	     NAME ":3:21: unknown duration \"lat\": measure it first with \"measure lat\" ... "
