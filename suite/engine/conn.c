@@ -296,6 +296,14 @@ static void on_connect(uv_connect_t *req, int status)
 		return;
 	c->connecting = NULL;
 	op_stop_timer(op);
+	if (status < 0 && c->refusal_expected &&
+	    (status == UV_ECONNREFUSED ||
+	     (status == UV_ENOENT && c->transport == PLAN_TRANSPORT_UNIX))) {
+		c->refused = 1;
+		op_log(c->ctx, c->name, "refused", NULL, 0);
+		op_done(op);
+		return;
+	}
 	if (status < 0) {
 		addr_format(target_addr(c->ctx->target), addr, sizeof(addr));
 		op_log(c->ctx, c->name, uv_strerror(status), NULL, 0);

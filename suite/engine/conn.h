@@ -61,6 +61,8 @@ struct conn {
 	uv_shutdown_t shutdown_req; /* shutdown in flight */
 	struct op *connecting;      /* op waiting for the connect */
 	struct op *shutting;        /* op waiting for the shutdown */
+	int refusal_expected;       /* `expect NAME refused` comes next: a refusal is no failure */
+	int refused;                /* the connect was refused (and that was expected) */
 	/* received */
 	uint8_t *rx;                /* received, not yet consumed */
 	size_t rx_len, rx_cap;      /* bytes in rx, allocated size */

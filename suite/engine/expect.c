@@ -174,6 +174,12 @@ static void describe_want(struct op *op, struct strbuf *sb, struct strbuf *dump,
 		s = shown_mem(x->want, x->want_len);
 		describe(sb, dump, &s, at, "expected:");
 		return;
+	case PLAN_EXPECT_DATAGRAM_TIMESTAMP:
+		strbuf_puts(sb, "a datagram \"[CTIME] \" then ");
+		s = shown_mem(x->want, x->want_len);
+		describe(sb, dump, &s, 0, "expected after the time:");
+		return;
+	case PLAN_EXPECT_REFUSED:
 	case PLAN_CONNECT:
 	case PLAN_WRITE:
 	case PLAN_SEND:
@@ -185,6 +191,7 @@ static void describe_want(struct op *op, struct strbuf *sb, struct strbuf *dump,
 	case PLAN_SLEEP:
 	case PLAN_PARALLEL:
 	case PLAN_REPEAT:
+	case PLAN_MEASURE:
 	case PLAN_RESTART:
 	case PLAN_SIGNAL:
 	case PLAN_EXPECT_EXIT:
@@ -223,7 +230,7 @@ static enum eval fail(struct op *op, const char *why)
 	strbuf_printf(&msg, " %s %s, got ",
 	              kind == PLAN_EXPECT_NOTHING || kind == PLAN_EXPECT_NO_DATAGRAM ? "for"
 	                                                                             : "within",
-	              dur(op_ms(op->ctx, op->stmt->ms), d, sizeof(d)));
+	              dur(op_within(op), d, sizeof(d)));
 	describe(&msg, &dump, &got, at, "received:");
 	conn_status(c, &msg);
 	if (why)
@@ -333,7 +340,18 @@ static enum eval eval_datagram(struct op *op)
 	free(d);
 	if (op->stmt->op == PLAN_EXPECT_NO_DATAGRAM)
 		return fail(op, NULL);
-	if (c->rx_len != x->want_len || (c->rx_len && memcmp(c->rx, x->want, c->rx_len) != 0)) {
+	if (op->stmt->op == PLAN_EXPECT_DATAGRAM_TIMESTAMP) {
+		size_t used = 0;
+		enum match_result r = match_timestamp(c->rx, c->rx_len, x->want, x->want_len,
+		                                      time(NULL), STAMP_SLACK_S, &used, why,
+		                                      sizeof(why));
+		if (r == MATCH_NEED_MORE || (r == MATCH_OK && used != c->rx_len))
+			snprintf(why, sizeof(why), "a datagram of %zu bytes, expected \"[CTIME] \" and %zu",
+			         c->rx_len, x->want_len);
+		if (r != MATCH_OK || used != c->rx_len)
+			return fail(op, why);
+	} else if (c->rx_len != x->want_len ||
+	           (c->rx_len && memcmp(c->rx, x->want, c->rx_len) != 0)) {
 		snprintf(why, sizeof(why), "a datagram of %zu bytes, expected %zu", c->rx_len,
 		         x->want_len);
 		return fail(op, why);
@@ -365,8 +383,10 @@ static enum eval evaluate(struct op *op)
 	case PLAN_EXPECT_CLOSED:
 		return eval_end(op);
 	case PLAN_EXPECT_DATAGRAM:
+	case PLAN_EXPECT_DATAGRAM_TIMESTAMP:
 	case PLAN_EXPECT_NO_DATAGRAM:
 		return eval_datagram(op);
+	case PLAN_EXPECT_REFUSED:
 	case PLAN_CONNECT:
 	case PLAN_WRITE:
 	case PLAN_SEND:
@@ -378,6 +398,7 @@ static enum eval evaluate(struct op *op)
 	case PLAN_SLEEP:
 	case PLAN_PARALLEL:
 	case PLAN_REPEAT:
+	case PLAN_MEASURE:
 	case PLAN_RESTART:
 	case PLAN_SIGNAL:
 	case PLAN_EXPECT_EXIT:
@@ -452,10 +473,24 @@ static int prepare(struct op *op)
 
 void expect_start(struct op *op, struct conn *c)
 {
-	int dgram = op->stmt->op == PLAN_EXPECT_DATAGRAM || op->stmt->op == PLAN_EXPECT_NO_DATAGRAM;
+	enum plan_op kind = op->stmt->op;
+	int dgram = kind == PLAN_EXPECT_DATAGRAM || kind == PLAN_EXPECT_DATAGRAM_TIMESTAMP ||
+	            kind == PLAN_EXPECT_NO_DATAGRAM;
+	char addr[ADDR_TEXT_MAX];
 	enum eval r;
 
 	op->conn = c;
+	if (kind == PLAN_EXPECT_REFUSED) { /* settled by the connect before it */
+		addr_format(target_addr(op->ctx->target), addr, sizeof(addr));
+		if (c->refused)
+			op_done(op);
+		else
+			op_fail(op, VERDICT_FAIL,
+			        "connection %s: expected the connection to %s to be refused, "
+			        "it was accepted (the server still listens)",
+			        c->name, addr);
+		return;
+	}
 	if (dgram != (c->transport == PLAN_TRANSPORT_UDP)) {
 		op_fail(op, VERDICT_ERROR, "connection %s is %s: use %s", c->name,
 		        dgram ? "a stream" : "udp", dgram ? "expect DATA" : "expect datagram");
@@ -469,6 +504,6 @@ void expect_start(struct op *op, struct conn *c)
 	c->on_input = on_input;
 	r = evaluate(op);
 	if (r == EV_PENDING)
-		op_after(op, op_ms(op->ctx, op->stmt->ms), on_deadline);
+		op_after(op, op_within(op), on_deadline);
 	settle(op, r);
 }

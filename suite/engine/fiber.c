@@ -37,6 +37,7 @@ struct fiber {
 	int done;                            /* ran to its end */
 	int in_run;                          /* fiber_run() is on the stack for it */
 	int wake;                            /* its statement ended while in_run */
+	uint64_t start_delay;                /* ms to wait before its first statement */
 };
 
 static void fiber_run(struct fiber *f);
@@ -184,10 +185,12 @@ static int unexplained_write(struct casectx *ctx, struct conn *c)
 	return 1;
 }
 
+static const struct plan_stmt *next_on_conn(const struct fiber *f);
+
 static void step_connect(struct fiber *f)
 {
 	struct op *op = &f->op;
-	const struct plan_stmt *s = op->stmt;
+	const struct plan_stmt *s = op->stmt, *next;
 	const struct addr *to = target_addr(op->ctx->target);
 	enum plan_transport tr = s->transport ? s->transport : op->ctx->transport;
 	int unix_target = addr_family(to) == AF_UNIX;
@@ -223,26 +226,36 @@ static void step_connect(struct fiber *f)
 		return;
 	}
 	b->conn = c;
+	next = next_on_conn(f);
+	c->refusal_expected = next && next->op == PLAN_EXPECT_REFUSED;
 	conn_connect(op, c, to);
 }
 
 /* ---- statements ---- */
+
+/* The next statement of this fiber on the connection of the current
+ * one, unless a block comes first; NULL if none. */
+static const struct plan_stmt *next_on_conn(const struct fiber *f)
+{
+	for (size_t i = f->pc + 1; i < f->n; i++) {
+		const struct plan_stmt *s = &f->stmts[i];
+		if (s->op == PLAN_PARALLEL || s->op == PLAN_REPEAT || s->op == PLAN_MEASURE)
+			return NULL;
+		if (strcmp(s->conn, f->op.stmt->conn) == 0)
+			return s;
+	}
+	return NULL;
+}
 
 /* When the next statement on this connection expects known bytes, they
  * are matched while the write still goes on: the echo of a large write
  * then never fills the runner's buffer. */
 static void look_ahead(struct fiber *f, struct conn *c)
 {
-	for (size_t i = f->pc + 1; i < f->n; i++) {
-		const struct plan_stmt *s = &f->stmts[i];
-		if (s->op == PLAN_PARALLEL || s->op == PLAN_REPEAT)
-			return;
-		if (strcmp(s->conn, f->op.stmt->conn) != 0)
-			continue;
-		if (s->op == PLAN_EXPECT_BYTES || s->op == PLAN_EXPECT_LINE)
-			conn_expect_known(c, s, f->op.index, s->op == PLAN_EXPECT_LINE);
-		return;
-	}
+	const struct plan_stmt *s = next_on_conn(f);
+
+	if (s && (s->op == PLAN_EXPECT_BYTES || s->op == PLAN_EXPECT_LINE))
+		conn_expect_known(c, s, f->op.index, s->op == PLAN_EXPECT_LINE);
 }
 
 static void on_sleep(struct op *op)
@@ -291,7 +304,24 @@ static void on_block_timeout(struct op *op)
 	op_fail(op, VERDICT_FAIL,
 	        "parallel %ld: %ld of %ld instances not done within %llu ms "
 	        "(are clients served one at a time?)",
-	        s->count, op->u.block.live, s->count, (unsigned long long)op_ms(op->ctx, s->ms));
+	        s->count, op->u.block.live, s->count, (unsigned long long)op_within(op));
+}
+
+/* Every instance ended: a measure block records how long it took. */
+static void block_end(struct fiber *f)
+{
+	struct op *op = &f->op;
+	uint64_t ms = (uv_hrtime() - op->started_ns) / 1000000;
+
+	if (op->stmt->op == PLAN_MEASURE) {
+		if (op_measured(op->ctx, op->stmt->snapshot, ms) < 0) {
+			op_fail(op, VERDICT_ERROR, "more than %d measured durations", OP_MEASURE_MAX);
+			return;
+		}
+		op_log(op->ctx, "runner", "measured", (const uint8_t *)op->stmt->snapshot,
+		       strlen(op->stmt->snapshot));
+	}
+	op_done(op);
 }
 
 /* Starts instances: every one of a parallel block, the next one of a
@@ -311,19 +341,21 @@ static void block_fill(struct fiber *f)
 			break;
 		}
 		b->live++;
+		if (parallel)
+			child->start_delay = op_ms(op->ctx, op->stmt->stagger_ms * (uint64_t)child->op.index);
 		fiber_run(child);
 	}
 	b->pumping = 0;
 	if (!op->ctx->finished && b->live == 0 && b->next >= op->stmt->count)
-		op_done(op);
+		block_end(f);
 }
 
 static void step_block(struct fiber *f)
 {
 	struct op *op = &f->op;
 
-	if (op->stmt->op == PLAN_PARALLEL && op->stmt->ms > 0)
-		op_after(op, op_ms(op->ctx, op->stmt->ms), on_block_timeout);
+	if (op->stmt->op == PLAN_PARALLEL && (op->stmt->ms > 0 || op->stmt->within_name[0]))
+		op_after(op, op_within(op), on_block_timeout);
 	block_fill(f);
 }
 
@@ -371,7 +403,9 @@ static void step(struct fiber *f)
 	case PLAN_EXPECT_EOF:
 	case PLAN_EXPECT_RESET:
 	case PLAN_EXPECT_CLOSED:
+	case PLAN_EXPECT_REFUSED:
 	case PLAN_EXPECT_DATAGRAM:
+	case PLAN_EXPECT_DATAGRAM_TIMESTAMP:
 	case PLAN_EXPECT_NO_DATAGRAM:
 		c = lookup(f, s);
 		expect_start(op, c);
@@ -381,6 +415,7 @@ static void step(struct fiber *f)
 		return;
 	case PLAN_PARALLEL:
 	case PLAN_REPEAT:
+	case PLAN_MEASURE:
 		step_block(f);
 		return;
 	case PLAN_RESTART:
@@ -420,12 +455,22 @@ static void fiber_complete(struct fiber *f)
 	block_child_done(f->parent);
 }
 
+static void on_start_delay(struct op *op)
+{
+	fiber_run(fiber_of(op));
+}
+
 static void fiber_run(struct fiber *f)
 {
 	struct op *op = &f->op;
 
 	if (f->in_run) {
 		f->wake = 1;
+		return;
+	}
+	if (f->start_delay) { /* a staggered instance of a parallel block */
+		fiber_op_timer(op, f->start_delay, on_start_delay);
+		f->start_delay = 0;
 		return;
 	}
 	f->in_run = 1;

@@ -3,6 +3,8 @@
 #include "op.h"
 
 #include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "scale.h"
 
@@ -40,6 +42,34 @@ void op_stop_timer(struct op *op)
 uint64_t op_ms(const struct casectx *ctx, uint64_t ms)
 {
 	return scale_ms(ms, ctx->scale);
+}
+
+uint64_t op_within(const struct op *op)
+{
+	const struct plan_stmt *s = op->stmt;
+	uint64_t ms = op_ms(op->ctx, s->ms);
+
+	if (!s->within_name[0])
+		return ms;
+	for (size_t i = 0; i < op->ctx->nmeasured; i++)
+		if (strcmp(op->ctx->measured[i].name, s->within_name) == 0)
+			return ms + op->ctx->measured[i].ms * (uint64_t)s->within_mul;
+	return ms;
+}
+
+int op_measured(struct casectx *ctx, const char *name, uint64_t ms)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nmeasured && strcmp(ctx->measured[i].name, name) != 0; i++)
+		;
+	if (i == OP_MEASURE_MAX)
+		return -1;
+	if (i == ctx->nmeasured)
+		ctx->nmeasured++;
+	snprintf(ctx->measured[i].name, sizeof(ctx->measured[i].name), "%s", name);
+	ctx->measured[i].ms = ms;
+	return 0;
 }
 
 void op_log(struct casectx *ctx, const char *who, const char *event, const uint8_t *data,

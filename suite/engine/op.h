@@ -22,7 +22,8 @@
 #include "target.h"
 #include "wire.h"
 
-#define OP_SNAP_MAX 16 /* snapshots per case */
+#define OP_SNAP_MAX    16 /* snapshots per case */
+#define OP_MEASURE_MAX 16 /* measured durations per case */
 
 struct op;
 struct casectx;
@@ -54,6 +55,12 @@ struct snapshot {
 	struct target_counts counts; /* what /proc said */
 };
 
+/* What a measure block recorded. */
+struct measured {
+	char name[PLAN_NAME_MAX]; /* measure NAME */
+	uint64_t ms;              /* how long its body took (real time, not scaled) */
+};
+
 /* What every statement of a case shares. */
 struct casectx {
 	uv_loop_t *loop;               /* everything runs on it */
@@ -70,6 +77,8 @@ struct casectx {
 	struct fiber *fibers;          /* fibers not yet freed (fiber.c) */
 	struct snapshot snaps[OP_SNAP_MAX];
 	size_t nsnaps;          /* snapshots taken */
+	struct measured measured[OP_MEASURE_MAX];
+	size_t nmeasured;       /* durations measured */
 	uint8_t scratch[65536]; /* read buffer lent to libuv */
 };
 
@@ -136,6 +145,15 @@ void op_stop_timer(struct op *op);
 
 /* ms of the case file scaled by --timeout-scale. */
 uint64_t op_ms(const struct casectx *ctx, uint64_t ms);
+
+/* The limit of op's statement in ms, scaled: its "within D", or for
+ * "within NAME * K + D" the measured NAME times K plus D scaled (a NAME
+ * not measured when the case ran counts as 0). */
+uint64_t op_within(const struct op *op);
+
+/* Records a measured duration (replacing one of the same name); -1 when
+ * the table is full. */
+int op_measured(struct casectx *ctx, const char *name, uint64_t ms);
 
 /* Appends an event to the timeline. */
 void op_log(struct casectx *ctx, const char *who, const char *event, const uint8_t *data,

@@ -15,7 +15,7 @@
 
 #define POLL_MS 20 /* /proc polling period, not scaled */
 
-static const char *const resource_names[] = {"fds", "threads", "children"};
+static const char *const resource_names[] = {"fds", "threads", "children", "KiB of rss"};
 
 static void on_restarted(struct target *t, int status, void *arg)
 {
@@ -69,7 +69,7 @@ static void on_exit_expected(struct target *t, int status, void *arg)
 static void on_exit_timeout(struct op *op)
 {
 	op_fail(op, VERDICT_FAIL, "the target was still running %llu ms later",
-	        (unsigned long long)op_ms(op->ctx, op->stmt->ms));
+	        (unsigned long long)op_within(op));
 }
 
 static void on_second(struct target *t, int status, void *arg)
@@ -98,7 +98,10 @@ static const struct snapshot *find_snapshot(const struct casectx *ctx, const cha
 
 static long pick(const struct target_counts *c, enum plan_resource r)
 {
-	return r == PLAN_RES_FDS ? c->fds : r == PLAN_RES_THREADS ? c->threads : c->children;
+	return r == PLAN_RES_FDS       ? c->fds
+	       : r == PLAN_RES_THREADS ? c->threads
+	       : r == PLAN_RES_RSS     ? c->rss_kib
+	                               : c->children;
 }
 
 static void snapshot(struct op *op)
@@ -148,13 +151,13 @@ static void poll_count(struct op *op)
 	ok = count_ok(op, base);
 	if (ok > 0)
 		op_done(op);
-	else if (ok == 0 && waited >= op_ms(op->ctx, s->ms))
+	else if (ok == 0 && waited >= op_within(op))
 		op_fail(op, VERDICT_FAIL,
 		        "the target has %ld %s, expected at most %ld (snapshot %s) + %ld "
 		        "within %llu ms: a leak?",
 		        op->u.count_seen, resource_names[s->resource],
 		        pick(&base->counts, s->resource), s->snapshot, s->slack,
-		        (unsigned long long)op_ms(op->ctx, s->ms));
+		        (unsigned long long)op_within(op));
 	else if (ok == 0)
 		op_after(op, POLL_MS, poll_count);
 }
@@ -187,7 +190,7 @@ void server_step(struct op *op)
 		return;
 	case PLAN_EXPECT_EXIT:
 		ctx->exit_expected = 1;
-		op_after(op, op_ms(ctx, s->ms), on_exit_timeout);
+		op_after(op, op_within(op), on_exit_timeout);
 		target_on_exit(ctx->target, on_exit_expected, op);
 		return;
 	case PLAN_EXPECT_SECOND_FAILS:
@@ -215,11 +218,14 @@ void server_step(struct op *op)
 	case PLAN_EXPECT_EOF:
 	case PLAN_EXPECT_RESET:
 	case PLAN_EXPECT_CLOSED:
+	case PLAN_EXPECT_REFUSED:
 	case PLAN_EXPECT_DATAGRAM:
+	case PLAN_EXPECT_DATAGRAM_TIMESTAMP:
 	case PLAN_EXPECT_NO_DATAGRAM:
 	case PLAN_SLEEP:
 	case PLAN_PARALLEL:
 	case PLAN_REPEAT:
+	case PLAN_MEASURE:
 		break;
 	}
 	assert(!"not a statement about the server");

@@ -20,72 +20,18 @@
 
 #include "lex.h"
 #include "parse_data.h"
-
-#define DEPTH_MAX         16 /* nested parallel/repeat blocks */
-#define WITHIN_DEFAULT_MS 2000
-#define PARALLEL_MAX      100000
-#define REPEAT_MAX        1000000
+#include "parse_int.h"
 
 #define MISSING_CASE "missing case header: the first statement must be \"case FAMILY/NAME\""
-#define STREAM_ONLY  "needs a stream connection (tcp or unix)"
 
 static const char *const reserved_words[] = {
-    "exit",  "second-instance", "fds",       "threads",     "children",
-    "line",  "regex",           "timestamp", "nothing",     "eof",
-    "reset", "closed",          "datagram",  "no-datagram", NULL};
-
-/* A connection name in scope and how it was connected. */
-struct conn {
-	char name[PLAN_NAME_MAX];      /* NUL-terminated */
-	enum plan_transport transport; /* as given to connect */
-};
-
-/* An open block: the array statements are appended to, and its names. */
-struct block {
-	struct plan_stmt **stmts; /* &plan->stmts or &open->body */
-	size_t *n;                /* &plan->nstmts or &open->nbody */
-	size_t cap;               /* allocated entries of *stmts */
-	struct plan_stmt *open;   /* the parallel/repeat statement; NULL at top level */
-	struct conn *conns;       /* connections connected in this block (owned) */
-	size_t nconns, capconns;  /* used and allocated entries of conns */
-};
-
-struct parser {
-	struct lex lx;                      /* the lexer */
-	struct lex_cursor cur;              /* tokens of the current line, error context */
-	struct plan *plan;                  /* being built (owned until returned) */
-	struct block blocks[DEPTH_MAX + 1]; /* blocks[0] is the top level */
-	size_t depth;                       /* index of the innermost open block */
-	char (*snaps)[PLAN_NAME_MAX];       /* snapshot names taken so far (owned) */
-	size_t nsnaps, capsnaps;            /* used and allocated entries of snaps */
-	int have_case, have_desc;           /* header statements seen */
-	int have_timeout, in_body;          /* ... and whether a step was seen */
-};
-
-struct stmt_kind;
-typedef int (*stmt_fn)(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw);
-
-/* One statement keyword and how to parse the rest of its line. */
-struct stmt_kind {
-	const char *word; /* the keyword */
-	int header;       /* 1 for header statements */
-	enum plan_op op;  /* body statements: the op they usually produce */
-	stmt_fn parse;    /* parses the rest of the line */
-};
-
-#define peek(p)              lex_peek(&(p)->cur)
-#define take(p)              lex_take(&(p)->cur)
-#define is_word              lex_is_word
-#define fail_at(p, ...)      lex_fail(&(p)->cur, __VA_ARGS__)
-#define fail_tok(p, t, ...)  lex_fail(&(p)->cur, (t)->line, (t)->col, __VA_ARGS__)
-#define fail_expected(p, w)  lex_fail_expected(&(p)->cur, (w))
-#define take_int(p, ...)     lex_take_int(&(p)->cur, __VA_ARGS__)
-#define take_duration(p, ms) lex_take_duration(&(p)->cur, (ms))
-#define end_of_stmt(p, kw)   lex_take_end(&(p)->cur, (kw))
+    "exit",  "second-instance", "fds",       "threads",  "children", "rss",
+    "line",  "regex",           "timestamp", "nothing",  "eof",      "reset",
+    "closed", "refused",        "datagram",  "no-datagram", NULL};
 
 /* Grows an array to hold at least `need` entries of `size` bytes.
  * Returns the (possibly moved) array, or NULL with arr untouched. */
-static void *grow(void *arr, size_t *cap, size_t need, size_t size)
+void *parse_grow(void *arr, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 4;
 	void *moved;
@@ -103,21 +49,69 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t size)
 	return moved;
 }
 
-/* Optional "within D"; 2 s when absent. */
-static int take_within(struct parser *p, uint64_t *ms)
+int parse_names_has(const struct parse_names *l, const char *name)
 {
-	*ms = WITHIN_DEFAULT_MS;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int parse_names_add(struct parser *p, struct parse_names *l, const char *name,
+                    const struct lex_token *at)
+{
+	char(*grown)[PLAN_NAME_MAX];
+
+	if (parse_names_has(l, name))
+		return 0;
+	grown = parse_grow(l->v, &l->cap, l->n + 1, sizeof(*grown));
+	if (grown == NULL)
+		return fail_tok(p, at, "out of memory");
+	l->v = grown;
+	memcpy(l->v[l->n++], name, PLAN_NAME_MAX);
+	return 0;
+}
+
+int parse_take_limit(struct parser *p, struct plan_stmt *st)
+{
+	const struct lex_token *t = peek(p), *nt;
+	uint64_t k;
+
+	if (t == NULL || t->kind != LEX_WORD)
+		return take_duration(p, &st->ms);
+	if (parse_take_name(p, "duration", st->within_name, &nt) < 0)
+		return -1;
+	if (!parse_names_has(&p->measured, st->within_name))
+		return fail_tok(p, nt,
+		                "unknown duration \"%s\": measure it first with \"measure %s\" ... "
+		                "\"end\"",
+		                st->within_name, st->within_name);
+	if (peek(p) == NULL || peek(p)->kind != LEX_STAR)
+		return fail_expected(p, "\"*\" and a factor (like lat * 2)");
+	take(p);
+	if (take_int(p, "a factor", "factor", 1, WITHIN_MUL_MAX, &k) < 0)
+		return -1;
+	st->within_mul = (long)k;
+	st->ms = 0;
+	if (peek(p) == NULL || peek(p)->kind != LEX_PLUS)
+		return 0;
+	take(p);
+	return take_duration(p, &st->ms);
+}
+
+int parse_take_within(struct parser *p, struct plan_stmt *st)
+{
+	st->ms = WITHIN_DEFAULT_MS;
 	if (!is_word(peek(p), "within"))
 		return 0;
 	take(p);
-	return take_duration(p, ms);
+	return parse_take_limit(p, st);
 }
 
 /* ---- names and scopes ---- */
 
-/* Takes a connection or snapshot name (`what`) into out. */
-static int take_name(struct parser *p, const char *what, char out[PLAN_NAME_MAX],
-                     const struct lex_token **tok)
+int parse_take_name(struct parser *p, const char *what, char out[PLAN_NAME_MAX],
+                    const struct lex_token **tok)
 {
 	return lex_take_name(&p->cur, what, reserved_words, out, PLAN_NAME_MAX, tok);
 }
@@ -133,13 +127,12 @@ static const struct conn *find_conn(const struct parser *p, const char *name)
 	return NULL;
 }
 
-/* Takes the name of a connection in scope into st->conn. */
-static int take_conn(struct parser *p, struct plan_stmt *st, enum plan_transport *tr,
-                     const struct lex_token **tok)
+int parse_take_conn(struct parser *p, struct plan_stmt *st, enum plan_transport *tr,
+                    const struct lex_token **tok)
 {
 	const struct conn *c;
 
-	if (take_name(p, "connection", st->conn, tok) < 0)
+	if (parse_take_name(p, "connection", st->conn, tok) < 0)
 		return -1;
 	c = find_conn(p, st->conn);
 	if (c == NULL)
@@ -161,7 +154,7 @@ static int add_conn(struct parser *p, const struct lex_token *at, const char *na
 			return 0;
 		}
 	}
-	grown = grow(b->conns, &b->capconns, b->nconns + 1, sizeof(*grown));
+	grown = parse_grow(b->conns, &b->capconns, b->nconns + 1, sizeof(*grown));
 	if (grown == NULL)
 		return fail_tok(p, at, "out of memory");
 	b->conns = grown;
@@ -170,13 +163,12 @@ static int add_conn(struct parser *p, const struct lex_token *at, const char *na
 	return 0;
 }
 
-/* Appends a zeroed statement to the innermost block. */
-static struct plan_stmt *new_stmt(struct parser *p, enum plan_op op, const struct lex_token *kw)
+struct plan_stmt *parse_new_stmt(struct parser *p, enum plan_op op, const struct lex_token *kw)
 {
 	struct block *b = &p->blocks[p->depth];
 	struct plan_stmt *grown, *st;
 
-	grown = grow(*b->stmts, &b->cap, *b->n + 1, sizeof(*grown));
+	grown = parse_grow(*b->stmts, &b->cap, *b->n + 1, sizeof(*grown));
 	if (grown == NULL) {
 		fail_tok(p, kw, "out of memory");
 		return NULL;
@@ -318,12 +310,12 @@ static int stmt_timeout(struct parser *p, const struct stmt_kind *k, const struc
 static int stmt_connect(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
 	static const char *const transports[] = {"", "tcp", "udp", "unix"};
-	struct plan_stmt *st = new_stmt(p, k->op, kw);
+	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *nt, *t;
 	char shown[LEX_SHOWN_MAX];
 	unsigned i;
 
-	if (st == NULL || take_name(p, "connection", st->conn, &nt) < 0)
+	if (st == NULL || parse_take_name(p, "connection", st->conn, &nt) < 0)
 		return -1;
 	t = peek(p);
 	if (t != NULL && t->kind == LEX_WORD) {
@@ -367,12 +359,12 @@ static int parse_split(struct parser *p, struct plan_split *sp)
 /* write NAME DATA [options] and send NAME DATA */
 static int stmt_write(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
-	struct plan_stmt *st = new_stmt(p, k->op, kw);
+	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *nt, *t;
 	enum plan_transport tr;
 	int have_split = 0, have_gap = 0;
 
-	if (st == NULL || take_conn(p, st, &tr, &nt) < 0)
+	if (st == NULL || parse_take_conn(p, st, &tr, &nt) < 0)
 		return -1;
 	if (k->op == PLAN_WRITE && tr == PLAN_TRANSPORT_UDP)
 		return fail_tok(p, nt, "write " STREAM_ONLY);
@@ -399,12 +391,12 @@ static int stmt_write(struct parser *p, const struct stmt_kind *k, const struct 
 /* shutdown, close, reset, pause, resume: just a connection. */
 static int stmt_conn_only(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
-	struct plan_stmt *st = new_stmt(p, k->op, kw);
+	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *nt;
 	enum plan_transport tr;
 	int stream = k->op == PLAN_SHUTDOWN || k->op == PLAN_PAUSE || k->op == PLAN_RESUME;
 
-	if (st == NULL || take_conn(p, st, &tr, &nt) < 0)
+	if (st == NULL || parse_take_conn(p, st, &tr, &nt) < 0)
 		return -1;
 	if (stream && tr == PLAN_TRANSPORT_UDP)
 		return fail_tok(p, nt, "%s " STREAM_ONLY, k->word);
@@ -415,35 +407,44 @@ static int stmt_conn_only(struct parser *p, const struct stmt_kind *k, const str
 
 static int stmt_sleep(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
-	struct plan_stmt *st = new_stmt(p, k->op, kw);
+	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 
 	if (st == NULL || take_duration(p, &st->ms) < 0)
 		return -1;
 	return end_of_stmt(p, kw);
 }
 
-/* parallel N [within D] / repeat N: opens a block that "end" closes. */
+/* parallel N [stagger D] [within LIMIT], repeat N, measure NAME: opens a
+ * block that "end" closes. */
 static int stmt_block(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
 	int parallel = k->op == PLAN_PARALLEL;
-	const struct lex_token *t;
+	const struct lex_token *t, *nt;
 	struct plan_stmt *st;
-	uint64_t n;
+	uint64_t n = 1;
 
 	if (p->depth >= DEPTH_MAX)
 		return fail_tok(p, kw, "blocks nested too deeply (at most %d levels)", DEPTH_MAX);
-	st = new_stmt(p, k->op, kw);
-	if (st == NULL ||
-	    take_int(p, "an instance count", parallel ? "parallel count" : "repeat count", 1,
-	             parallel ? PARALLEL_MAX : REPEAT_MAX, &n) < 0)
+	st = parse_new_stmt(p, k->op, kw);
+	if (st == NULL)
+		return -1;
+	if (k->op == PLAN_MEASURE ? parse_take_name(p, "duration", st->snapshot, &nt) < 0
+	                          : take_int(p, "an instance count",
+	                                     parallel ? "parallel count" : "repeat count", 1,
+	                                     parallel ? PARALLEL_MAX : REPEAT_MAX, &n) < 0)
 		return -1;
 	st->count = (long)n;
+	if (parallel && is_word(peek(p), "stagger")) {
+		take(p);
+		if (take_duration(p, &st->stagger_ms) < 0)
+			return -1;
+	}
 	if (parallel && is_word(peek(p), "within")) {
 		take(p);
 		t = peek(p);
-		if (take_duration(p, &st->ms) < 0)
+		if (parse_take_limit(p, st) < 0)
 			return -1;
-		if (st->ms == 0)
+		if (st->ms == 0 && st->within_name[0] == '\0')
 			return fail_tok(p, t,
 			                "parallel within must be longer than 0ms "
 			                "(leave it out for no limit)");
@@ -460,246 +461,21 @@ static int stmt_block(struct parser *p, const struct stmt_kind *k, const struct 
 
 static int stmt_end(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
+	const struct plan_stmt *open;
+
 	(void)k;
 	if (p->depth == 0)
-		return fail_tok(p, kw, "\"end\" without an open parallel or repeat block");
+		return fail_tok(p, kw, "\"end\" without an open parallel, repeat or measure block");
 	if (end_of_stmt(p, kw) < 0)
+		return -1;
+	open = p->blocks[p->depth].open;
+	if (open->op == PLAN_MEASURE &&
+	    parse_names_add(p, &p->measured, open->snapshot, kw) < 0)
 		return -1;
 	free(p->blocks[p->depth].conns);
 	memset(&p->blocks[p->depth], 0, sizeof(p->blocks[p->depth]));
 	p->depth--;
 	return 0;
-}
-
-/* ---- target statements ---- */
-
-static int stmt_restart(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
-{
-	if (new_stmt(p, k->op, kw) == NULL)
-		return -1;
-	p->plan->requires |= PLAN_REQ_LAUNCHED;
-	return end_of_stmt(p, kw);
-}
-
-static int stmt_signal(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
-{
-	static const struct {
-		const char *name;
-		int signo;
-	} sigs[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"KILL", SIGKILL},
-	            {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"QUIT", SIGQUIT}};
-	struct plan_stmt *st = new_stmt(p, k->op, kw);
-	const struct lex_token *t = peek(p);
-	struct lex_token bare;
-	char shown[LEX_SHOWN_MAX];
-	size_t i;
-
-	if (st == NULL)
-		return -1;
-	if (t == NULL || t->kind != LEX_WORD)
-		return fail_expected(p, "a signal (TERM, INT, HUP, KILL, USR1, USR2 or QUIT)");
-	take(p);
-	bare = *t;
-	if (bare.len > 3 && memcmp(bare.text, "SIG", 3) == 0) {
-		bare.text += 3;
-		bare.len -= 3;
-	}
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]) && !is_word(&bare, sigs[i].name); i++)
-		;
-	if (i == sizeof(sigs) / sizeof(sigs[0])) {
-		lex_describe(t, shown, sizeof(shown));
-		return fail_tok(
-		    p, t, "unknown signal %s: use TERM, INT, HUP, KILL, USR1, USR2 or QUIT", shown);
-	}
-	st->signo = sigs[i].signo;
-	p->plan->requires |= PLAN_REQ_LAUNCHED;
-	return end_of_stmt(p, kw);
-}
-
-static int find_snap(const struct parser *p, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < p->nsnaps; i++)
-		if (strcmp(p->snaps[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-static int stmt_snapshot(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
-{
-	struct plan_stmt *st = new_stmt(p, k->op, kw);
-	const struct lex_token *nt;
-	char(*grown)[PLAN_NAME_MAX];
-
-	if (st == NULL || take_name(p, "snapshot", st->snapshot, &nt) < 0 || end_of_stmt(p, kw) < 0)
-		return -1;
-	p->plan->requires |= PLAN_REQ_LAUNCHED;
-	if (find_snap(p, st->snapshot))
-		return 0; /* taking it again replaces the counts at run time */
-	grown = grow(p->snaps, &p->capsnaps, p->nsnaps + 1, sizeof(*grown));
-	if (grown == NULL)
-		return fail_tok(p, kw, "out of memory");
-	p->snaps = grown;
-	memcpy(p->snaps[p->nsnaps++], st->snapshot, PLAN_NAME_MAX);
-	return 0;
-}
-
-/* expect exit STATUS|nonzero */
-static int expect_exit(struct parser *p, struct plan_stmt *st)
-{
-	uint64_t v;
-
-	st->op = PLAN_EXPECT_EXIT;
-	if (is_word(peek(p), "nonzero")) {
-		take(p);
-		st->status = PLAN_EXIT_NONZERO;
-	} else if (take_int(p, "an exit status (0 to 255) or nonzero", "exit status", 0, 255, &v) <
-	           0) {
-		return -1;
-	} else {
-		st->status = (int)v;
-	}
-	return 0;
-}
-
-/* expect second-instance fails */
-static int expect_second(struct parser *p, struct plan_stmt *st)
-{
-	st->op = PLAN_EXPECT_SECOND_FAILS;
-	if (!is_word(peek(p), "fails"))
-		return fail_expected(p, "\"fails\"");
-	take(p);
-	return 0;
-}
-
-/* expect fds|threads|children <= NAME [+ K] */
-static int expect_count(struct parser *p, struct plan_stmt *st, enum plan_resource res)
-{
-	const struct lex_token *nt;
-	uint64_t v;
-
-	st->op = PLAN_EXPECT_COUNT;
-	st->resource = res;
-	if (peek(p) == NULL || peek(p)->kind != LEX_LE)
-		return fail_expected(p, "\"<=\"");
-	take(p);
-	if (take_name(p, "snapshot", st->snapshot, &nt) < 0)
-		return -1;
-	if (!find_snap(p, st->snapshot))
-		return fail_tok(p, nt,
-		                "unknown snapshot \"%s\": take it first with \"snapshot %s\"",
-		                st->snapshot, st->snapshot);
-	if (peek(p) != NULL && peek(p)->kind == LEX_PLUS) {
-		take(p);
-		if (take_int(p, "a slack count", "slack", 0, LONG_MAX, &v) < 0)
-			return -1;
-		st->slack = (long)v;
-	}
-	return 0;
-}
-
-/* What may follow "expect NAME": a keyword, or DATA itself. */
-enum expect_arg { ARG_NONE, ARG_DATA, ARG_REGEX, ARG_FOR };
-
-struct expect_kind {
-	const char *word;    /* the keyword; "DATA" for plain bytes (messages only) */
-	enum plan_op op;     /* what it produces */
-	enum expect_arg arg; /* what follows the keyword */
-	int needs;           /* 1: a stream connection, -1: udp, 0: either */
-};
-
-static const struct expect_kind expect_kinds[] = {
-    {"line", PLAN_EXPECT_LINE, ARG_DATA, 1},
-    {"regex", PLAN_EXPECT_REGEX, ARG_REGEX, 1},
-    {"timestamp", PLAN_EXPECT_TIMESTAMP, ARG_DATA, 1},
-    {"nothing", PLAN_EXPECT_NOTHING, ARG_FOR, 0},
-    {"eof", PLAN_EXPECT_EOF, ARG_NONE, 1},
-    {"reset", PLAN_EXPECT_RESET, ARG_NONE, 1},
-    {"closed", PLAN_EXPECT_CLOSED, ARG_NONE, 1},
-    {"datagram", PLAN_EXPECT_DATAGRAM, ARG_DATA, -1},
-    {"no-datagram", PLAN_EXPECT_NO_DATAGRAM, ARG_FOR, -1},
-    {NULL, PLAN_EXPECT_BYTES, ARG_NONE, 0},
-};
-
-static const struct expect_kind expect_bytes = {"DATA", PLAN_EXPECT_BYTES, ARG_DATA, 1};
-
-static const struct expect_kind *expect_kind_of(const struct lex_token *t)
-{
-	const struct expect_kind *ek;
-
-	if (t == NULL)
-		return NULL;
-	for (ek = expect_kinds; ek->word != NULL; ek++)
-		if (is_word(t, ek->word))
-			return ek;
-	if (t->kind == LEX_STRING || is_word(t, "hex") || is_word(t, "range"))
-		return &expect_bytes;
-	return NULL;
-}
-
-/* expect NAME ... : what arrives on a connection. */
-static int expect_conn(struct parser *p, struct plan_stmt *st, const struct lex_token *kw)
-{
-	const struct expect_kind *ek;
-	const struct lex_token *nt;
-	enum plan_transport tr;
-
-	if (take_conn(p, st, &tr, &nt) < 0)
-		return -1;
-	ek = expect_kind_of(peek(p));
-	if (ek == NULL)
-		return fail_expected(p,
-		                     "data or line, regex, timestamp, nothing, eof, reset, closed, "
-		                     "datagram or no-datagram");
-	if (ek != &expect_bytes)
-		take(p);
-	st->op = ek->op;
-	if (ek->needs > 0 && tr == PLAN_TRANSPORT_UDP)
-		return fail_tok(p, nt, "expect %s " STREAM_ONLY, ek->word);
-	if (ek->needs < 0 && (tr == PLAN_TRANSPORT_TCP || tr == PLAN_TRANSPORT_UNIX))
-		return fail_tok(p, nt, "expect %s needs a udp connection", ek->word);
-	if (ek->arg == ARG_FOR) {
-		if (!is_word(peek(p), "for"))
-			return fail_expected(p, "\"for\" and a duration");
-		take(p);
-		if (take_duration(p, &st->ms) < 0)
-			return -1;
-		return end_of_stmt(p, kw);
-	}
-	if (ek->arg == ARG_DATA && parse_data_bytes(&p->cur, p->depth > 0, &st->data) < 0)
-		return -1;
-	if (ek->arg == ARG_REGEX && parse_data_regex(&p->cur, p->depth > 0, &st->data) < 0)
-		return -1;
-	if (take_within(p, &st->ms) < 0)
-		return -1;
-	return end_of_stmt(p, kw);
-}
-
-static int stmt_expect(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
-{
-	static const char *const resources[] = {"fds", "threads", "children"};
-	struct plan_stmt *st = new_stmt(p, k->op, kw);
-	const struct lex_token *t = peek(p);
-	unsigned r;
-
-	if (st == NULL)
-		return -1;
-	if (t == NULL || t->kind != LEX_WORD)
-		return fail_expected(p, "a connection name, exit, second-instance, fds, threads or "
-		                        "children");
-	for (r = 0; r < 3 && !is_word(t, resources[r]); r++)
-		;
-	if (!is_word(t, "exit") && !is_word(t, "second-instance") && r == 3)
-		return expect_conn(p, st, kw);
-	take(p);
-	p->plan->requires |= PLAN_REQ_LAUNCHED;
-	if ((is_word(t, "exit") ? expect_exit(p, st)
-	     : r == 3           ? expect_second(p, st)
-	                        : expect_count(p, st, (enum plan_resource)r)) < 0 ||
-	    take_within(p, &st->ms) < 0)
-		return -1;
-	return end_of_stmt(p, kw);
 }
 
 /* ---- the driver ---- */
@@ -717,14 +493,15 @@ static const struct stmt_kind stmt_kinds[] = {
     {"reset", 0, PLAN_RESET, stmt_conn_only},
     {"pause", 0, PLAN_PAUSE, stmt_conn_only},
     {"resume", 0, PLAN_RESUME, stmt_conn_only},
-    {"expect", 0, PLAN_EXPECT_BYTES, stmt_expect},
+    {"expect", 0, PLAN_EXPECT_BYTES, parse_stmt_expect},
     {"sleep", 0, PLAN_SLEEP, stmt_sleep},
     {"parallel", 0, PLAN_PARALLEL, stmt_block},
     {"repeat", 0, PLAN_REPEAT, stmt_block},
+    {"measure", 0, PLAN_MEASURE, stmt_block},
     {"end", 0, PLAN_CONNECT, stmt_end},
-    {"restart", 0, PLAN_RESTART, stmt_restart},
-    {"signal", 0, PLAN_SIGNAL, stmt_signal},
-    {"snapshot", 0, PLAN_SNAPSHOT, stmt_snapshot},
+    {"restart", 0, PLAN_RESTART, parse_stmt_restart},
+    {"signal", 0, PLAN_SIGNAL, parse_stmt_signal},
+    {"snapshot", 0, PLAN_SNAPSHOT, parse_stmt_snapshot},
     {NULL, 0, PLAN_CONNECT, NULL},
 };
 
@@ -777,7 +554,8 @@ static void parser_release(struct parser *p)
 
 	for (b = 0; b <= p->depth; b++)
 		free(p->blocks[b].conns);
-	free(p->snaps);
+	free(p->snaps.v);
+	free(p->measured.v);
 	lex_free(&p->lx);
 	plan_free(p->plan);
 	p->plan = NULL;
@@ -792,7 +570,9 @@ static int parse_finish(struct parser *p)
 		return fail_at(p, 1, 1, MISSING_CASE);
 	if (open != NULL)
 		return fail_at(p, open->line, open->col, "%s block has no \"end\"",
-		               open->op == PLAN_PARALLEL ? "parallel" : "repeat");
+		               open->op == PLAN_PARALLEL ? "parallel"
+		               : open->op == PLAN_REPEAT ? "repeat"
+		                                         : "measure");
 	return 0;
 }
 

@@ -99,19 +99,22 @@ enum plan_op {
 	PLAN_EXPECT_EOF,         /* expect NAME eof within D: orderly close, nothing else */
 	PLAN_EXPECT_RESET,       /* expect NAME reset within D: connection reset */
 	PLAN_EXPECT_CLOSED,      /* expect NAME closed within D: EOF or reset */
+	PLAN_EXPECT_REFUSED,     /* expect NAME refused within D: its connect was refused */
 	PLAN_EXPECT_DATAGRAM,    /* expect NAME datagram DATA within D (UDP) */
-	PLAN_EXPECT_NO_DATAGRAM, /* expect NAME no-datagram for D (UDP) */
+	PLAN_EXPECT_DATAGRAM_TIMESTAMP, /* expect NAME datagram timestamp DATA within D */
+	PLAN_EXPECT_NO_DATAGRAM, /* expect NAME no-datagram for D (UDP); the last expectation */
 	/* flow */
 	PLAN_SLEEP,    /* sleep D */
-	PLAN_PARALLEL, /* parallel N [within D] ... end */
+	PLAN_PARALLEL, /* parallel N [stagger D] [within D] ... end */
 	PLAN_REPEAT,   /* repeat N ... end */
+	PLAN_MEASURE,  /* measure NAME ... end: the body once, its duration kept as NAME */
 	/* the target (launched targets only) */
 	PLAN_RESTART,             /* restart: stop, start again on the same port */
 	PLAN_SIGNAL,              /* signal TERM|INT|HUP|KILL|USR1|USR2|QUIT */
 	PLAN_EXPECT_EXIT,         /* expect exit STATUS|nonzero within D */
 	PLAN_EXPECT_SECOND_FAILS, /* expect second-instance fails within D */
-	PLAN_SNAPSHOT,            /* snapshot NAME: record fds, threads, children */
-	PLAN_EXPECT_COUNT,        /* expect fds|threads|children <= NAME [+ K] within D */
+	PLAN_SNAPSHOT,            /* snapshot NAME: record fds, threads, children, rss */
+	PLAN_EXPECT_COUNT,        /* expect fds|threads|children|rss <= NAME [+ K] within D */
 };
 
 /* What PLAN_EXPECT_COUNT and PLAN_SNAPSHOT read from /proc. */
@@ -119,6 +122,7 @@ enum plan_resource {
 	PLAN_RES_FDS,
 	PLAN_RES_THREADS,
 	PLAN_RES_CHILDREN,
+	PLAN_RES_RSS, /* resident set size, KiB */
 };
 
 #define PLAN_EXIT_NONZERO (-1) /* expect exit nonzero */
@@ -133,12 +137,15 @@ struct plan_stmt {
 	struct plan_split split;       /* WRITE */
 	uint64_t gap_ms;               /* WRITE: pause between pieces */
 	uint64_t ms;                   /* within / for / sleep duration; PARALLEL: 0 = no limit */
+	char within_name[PLAN_NAME_MAX]; /* "within NAME * K + D": a measured duration, or "" */
+	long within_mul;               /* its K (ms above is the D) */
+	uint64_t stagger_ms;           /* PARALLEL: instance i starts i * stagger_ms later */
 	int signo;                     /* SIGNAL */
 	int status;                    /* EXPECT_EXIT: status 0..255 or PLAN_EXIT_NONZERO */
-	long count;                    /* PARALLEL, REPEAT: instances, >= 1 */
-	struct plan_stmt *body;        /* PARALLEL, REPEAT: owned array */
+	long count;                    /* PARALLEL, REPEAT: instances, >= 1; MEASURE: 1 */
+	struct plan_stmt *body;        /* PARALLEL, REPEAT, MEASURE: owned array */
 	size_t nbody;                  /* entries in body */
-	char snapshot[PLAN_NAME_MAX];  /* SNAPSHOT, EXPECT_COUNT: snapshot name */
+	char snapshot[PLAN_NAME_MAX];  /* SNAPSHOT, EXPECT_COUNT: snapshot name; MEASURE: its name */
 	enum plan_resource resource;   /* EXPECT_COUNT */
 	long slack;                    /* EXPECT_COUNT: the K of "<= NAME + K" */
 };

@@ -330,9 +330,10 @@ long procfs_fd_count(pid_t pid)
 	return n;
 }
 
-long procfs_thread_count(pid_t pid)
+long procfs_status_value(pid_t pid, const char *key)
 {
 	char path[64], line[LINE_MAX_PROC];
+	size_t klen = strlen(key);
 	long n = -EIO;
 	FILE *f;
 
@@ -340,11 +341,20 @@ long procfs_thread_count(pid_t pid)
 	f = open_proc(path);
 	if (!f)
 		return -errno;
-	while (n < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %ld", &n) != 1)
-			n = -EIO;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			if (sscanf(line + klen + 1, "%ld", &n) != 1)
+				n = -EIO;
+			break;
+		}
+	}
 	fclose(f);
 	return n;
+}
+
+long procfs_thread_count(pid_t pid)
+{
+	return procfs_status_value(pid, "Threads");
 }
 
 /* Reads /proc/NAME/stat into buf (cap bytes, NUL-terminated). Returns

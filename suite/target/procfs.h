@@ -91,6 +91,10 @@ void procfs_mark_descendants(const struct procfs_proc *all, size_t n, pid_t root
 /* Entries of /proc/PID/fd. Returns the count or -errno. */
 long procfs_fd_count(pid_t pid);
 
+/* The number after "KEY:" in /proc/PID/status (VmRSS: in KiB). Returns
+ * it, or -errno (-EIO when the line is missing or not a number). */
+long procfs_status_value(pid_t pid, const char *key);
+
 /* Threads: of /proc/PID/status. Returns the count or -errno. */
 long procfs_thread_count(pid_t pid);
 

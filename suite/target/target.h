@@ -127,6 +127,7 @@ struct target_counts {
 	long fds;      /* entries in /proc/PID/fd */
 	long threads;  /* Threads: in /proc/PID/status */
 	long children; /* processes whose parent is PID */
+	long rss_kib;  /* VmRSS: in /proc/PID/status */
 };
 
 /* Fills *out from /proc. Returns 0, -ESRCH (not running) or -errno. */

@@ -211,14 +211,14 @@ static void test_parse_errors_statements(void **state)
 	     NAME ":3:12: unexpected \"split\" after the send statement"},
 	    {HDR "connect c\nexpect c\n",
 	     NAME ":3:9: expected data or line, regex, timestamp, nothing, eof, reset, closed, "
-	          "datagram or no-datagram after \"c\""},
+	          "refused, datagram or no-datagram after \"c\""},
 	    {HDR "connect c\nexpect c bytes \"x\"\n",
 	     NAME ":3:10: expected data or line, regex, timestamp, nothing, eof, reset, closed, "
-	          "datagram or no-datagram, got \"bytes\""},
+	          "refused, datagram or no-datagram, got \"bytes\""},
 	    {HDR "expect\n", NAME ":2:7: expected a connection name, exit, second-instance, fds, "
-	                          "threads or children after \"expect\""},
+	                          "threads, children or rss after \"expect\""},
 	    {HDR "expect \"x\"\n", NAME ":2:8: expected a connection name, exit, second-instance, "
-	                                "fds, threads or children, got \"x\""},
+	                                "fds, threads, children or rss, got \"x\""},
 	    {HDR "expect c eof\n", NAME ":2:8: unknown connection \"c\": connect it first"},
 	    {HDR "connect c\nexpect c line\n",
 	     NAME ":3:14: expected data (a string, hex \"...\" or range A B) after \"line\""},
@@ -394,9 +394,9 @@ static void test_parse_errors_data(void **state)
 static void test_parse_errors_blocks(void **state)
 {
 	static const struct bad cases[] = {
-	    {HDR "end\n", NAME ":2:1: \"end\" without an open parallel or repeat block"},
-	    {HDR "repeat 2\nend\nend\n", NAME ":4:1: \"end\" without an open parallel or repeat "
-	                                      "block"},
+	    {HDR "end\n", NAME ":2:1: \"end\" without an open parallel, repeat or measure block"},
+	    {HDR "repeat 2\nend\nend\n", NAME ":4:1: \"end\" without an open parallel, repeat "
+	                                      "or measure block"},
 	    {HDR "repeat 2\nend now\n", NAME ":3:5: unexpected \"now\" after the end statement"},
 	    {HDR "sleep 1s\n  parallel 2\n  sleep 1s\n",
 	     NAME ":3:3: parallel block has no \"end\""},
