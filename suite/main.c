@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cases.h"
 #include "net.h"
@@ -40,8 +41,17 @@ static int cmd_list(int argc, char **argv)
 			continue;
 		if (cases_embedded(all[i].name, &set) < 0)
 			return 1;
+		if (!only && i == 0)
+			printf("%-15s %-9s %-11s %5s  %s\n", "profile", "seed", "framing", "cases",
+			       "what it checks");
 		if (!only)
-			printf("%-15s %3zu cases  %s\n", all[i].name, set.n, all[i].summary);
+			printf("%-15s %-9s %-11s %5zu  %s\n", all[i].name, all[i].seeds,
+			       all[i].chunk ? "line, chunk" : all[i].socktype == SOCK_DGRAM ? "datagram"
+			                                                                 : "stream",
+			       set.n, all[i].summary);
+		if (only)
+			printf("%s (seed %s): %s; %zu cases\n", all[i].name, all[i].seeds,
+			       all[i].summary, set.n);
 		for (size_t k = 0; only && k < set.n; k++) {
 			struct plan *p = NULL;
 			if (parse_case(set.files[k].name, set.files[k].data, set.files[k].len, &p,

@@ -44,7 +44,8 @@ const char runcmd_usage[] =
     "run: checks a server against scripted TCP/UDP exchanges (case files).\n"
     "  --profile NAME   the cases of a profile (see `sockspec list`)\n"
     "  --cases PATH     case files: a .case file or a directory of them\n"
-    "  --all            every profile, each against its bundled reference server\n"
+    "  --all            every profile against its bundled reference server, in\n"
+    "                   both framings where it has two; a table by family\n"
     "  --target CMD     start CMD for each case (no shell; use sh -c yourself);\n"
     "                   {port} {host} {addr} {unix} {framing} are filled in\n"
     "  --connect ADDR   a server already listening: HOST:PORT, [V6]:PORT, unix:PATH\n"
@@ -96,6 +97,7 @@ struct planned {
 	const struct profile *prof; /* or NULL */
 	const char *path;           /* --cases PATH, or NULL */
 	struct run_set set;         /* its cases */
+	const char *framing;        /* "line" or "chunk" */
 	char *command;              /* launched target, {bin}/{framing} replaced; NULL: --connect */
 	int idle;                   /* --all and the profile has no cases: not run */
 };
@@ -284,7 +286,8 @@ static char *bin_dir(void)
 
 /* The target command of a run: --target or the profile's, {bin} and
  * {framing} filled in; NULL for --connect (and when memory ran out). */
-static char *command_of(const struct run_args *a, const struct profile *prof)
+static char *command_of(const struct run_args *a, const struct profile *prof,
+                        const char *framing)
 {
 	char *bin, *tmp, *cmd;
 
@@ -292,7 +295,7 @@ static char *command_of(const struct run_args *a, const struct profile *prof)
 		return NULL;
 	bin = bin_dir();
 	tmp = bin ? substitute(a->target ? a->target : prof->command, "{bin}", bin) : NULL;
-	cmd = tmp ? substitute(tmp, "{framing}", a->framing) : NULL;
+	cmd = tmp ? substitute(tmp, "{framing}", framing) : NULL;
 	free(tmp);
 	free(bin);
 	return cmd;
@@ -316,7 +319,11 @@ static int plan_run(struct planned *p, const struct run_args *a, unsigned char *
 	if (p->prof && p->set.files.n == 0 && !a->all)
 		fprintf(stderr, "sockspec: profile %s has no cases yet\n", p->prof->name);
 	run_set_select(&p->set, a->only, a->exclude, hits);
-	p->command = command_of(a, p->prof);
+	if (p->prof && !p->prof->chunk && strcmp(p->framing, "chunk") == 0)
+		return runcmd_usage_error("profile %s has no chunk framing (only hello, timestamp, "
+		                          "ok-iterative and ok-threaded do)",
+		                          p->prof->name);
+	p->command = command_of(a, p->prof, p->framing);
 	if (!p->command && !a->connect)
 		return setup_error("", "out of memory");
 	return -1;
@@ -466,6 +473,7 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 		a->o.name = runs[i].prof ? runs[i].prof->name : runs[i].path;
 		a->o.socktype = runs[i].prof ? runs[i].prof->socktype : 0; /* --cases: either */
 		a->o.command = runs[i].command;
+		a->o.framing = runs[i].framing;
 		a->o.connect = a->connect;
 		rc = run_cases(r, &runs[i].set, &a->o, err, sizeof(err));
 		if (rc == RUN_FAILED)
@@ -496,10 +504,18 @@ int runcmd_main(int argc, char **argv, const char *version)
 	memset(runs, 0, sizeof(runs));
 	if ((rc = parse_run_args(argc, argv, &a)) >= 0)
 		return rc;
-	for (size_t i = 0; i < (a.all ? nprof : a.nprofiles); i++)
+	for (size_t i = 0; i < (a.all ? nprof : a.nprofiles); i++) {
+		runs[n].framing = a.all ? "line" : a.framing;
 		runs[n++].prof = a.all ? &all[i] : profile_find(a.profiles[i]);
-	for (size_t i = 0; i < a.npaths; i++)
+		if (a.all && all[i].chunk) { /* --all: both framings where there are two */
+			runs[n].framing = "chunk";
+			runs[n++].prof = &all[i];
+		}
+	}
+	for (size_t i = 0; i < a.npaths; i++) {
+		runs[n].framing = a.framing;
 		runs[n++].path = a.paths[i];
+	}
 	for (size_t i = 0; i < n && rc < 0; i++)
 		rc = plan_run(&runs[i], &a, hits);
 	if (rc < 0)
@@ -513,7 +529,6 @@ int runcmd_main(int argc, char **argv, const char *version)
 		progress = a.format == REPORT_TEXT || a.output;
 		a.o.progress = progress ? print_progress : NULL;
 		a.o.progress_arg = stdout;
-		a.o.framing = a.framing;
 		if (progress)
 			printf("sockspec %s: seed %llu (repeat with --seed %llu)\n", version,
 			       (unsigned long long)a.o.seed, (unsigned long long)a.o.seed);

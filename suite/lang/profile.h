@@ -12,9 +12,11 @@
 
 struct profile {
 	const char *name;    /* "echo-threaded" */
+	const char *seeds;   /* the seed documents that teach it: "000, 004" */
 	const char *summary; /* one line for `sockspec list` */
 	const char *command; /* reference server; {bin} is the runner's own directory */
 	int socktype;        /* SOCK_STREAM or SOCK_DGRAM */
+	int chunk;           /* has a chunk framing (the seeds' own clients) besides line */
 };
 
 /* The profile called name, or NULL. */

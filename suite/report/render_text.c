@@ -121,7 +121,7 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-/* Column widths of the summary table: profile, then the five counts. */
+/* Column widths of the one-run summary table: profile, then the five counts. */
 struct table {
 	size_t width[6];
 };
@@ -168,8 +168,6 @@ static void text_table(struct strbuf *sb, const struct report *r)
 		report_summarize(r, &r->runs[i], &s);
 		table_fit(&t, r->runs[i].profile, &s);
 	}
-	report_summarize(r, NULL, &s);
-	table_fit(&t, "total", &s);
 	strbuf_printf(sb, "%-*s", (int)t.width[0], table_heads[0]);
 	for (i = 1; i < 6; i++)
 		strbuf_printf(sb, "  %*s", (int)t.width[i], table_heads[i]);
@@ -178,18 +176,85 @@ static void text_table(struct strbuf *sb, const struct report *r)
 		report_summarize(r, &r->runs[i], &s);
 		table_row(sb, &t, r->runs[i].profile, &s);
 	}
-	if (r->nruns > 1) {
-		report_summarize(r, NULL, &s);
-		table_row(sb, &t, "total", &s);
+}
+
+/* Several runs (--all): one row per run, one column per family of the
+ * case language, "passed/judged" in each cell (skips not counted, "-"
+ * for a family without cases), then the run's own passed/judged. */
+static const char *const families[] = {"basic",  "partial-recv", "framing",
+                                       "concurrency", "exit", "reuse",
+                                       "limits", "resources", NULL};
+
+#define FAMILY_COLS 9 /* the eight families and "total" */
+
+static void family_cell(const struct report_run *run, const char *family, char *out,
+                        size_t cap)
+{
+	unsigned pass = 0, judged = 0;
+
+	for (size_t j = 0; j < run->ncases; j++) {
+		const struct report_case *c = &run->cases[j];
+		enum verdict v = report_verdict_known(c->verdict);
+		if ((family && strcmp(report_nz(c->family), family) != 0) || v == VERDICT_SKIP)
+			continue;
+		judged++;
+		pass += v == VERDICT_PASS;
+	}
+	if (judged == 0)
+		snprintf(out, cap, "-");
+	else
+		snprintf(out, cap, "%u/%u", pass, judged);
+}
+
+static void row_name(const struct report_run *run, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s", report_nz(run->profile),
+	         strcmp(report_nz(run->framing), "chunk") == 0 ? " (chunk)" : "");
+}
+
+static void family_table(struct strbuf *sb, const struct report *r)
+{
+	size_t width[FAMILY_COLS + 1], i, k;
+	char cell[64], name[256];
+
+	width[0] = strlen("profile");
+	for (k = 0; k < FAMILY_COLS; k++)
+		width[k + 1] = strlen(families[k] ? families[k] : "total");
+	for (i = 0; i < r->nruns; i++) {
+		row_name(&r->runs[i], name, sizeof(name));
+		if (text_width(name) > width[0])
+			width[0] = text_width(name);
+		for (k = 0; k < FAMILY_COLS; k++) {
+			family_cell(&r->runs[i], families[k], cell, sizeof(cell));
+			if (strlen(cell) > width[k + 1])
+				width[k + 1] = strlen(cell);
+		}
+	}
+	strbuf_printf(sb, "%-*s", (int)width[0], "profile");
+	for (k = 0; k < FAMILY_COLS; k++)
+		strbuf_printf(sb, "  %*s", (int)width[k + 1], families[k] ? families[k] : "total");
+	strbuf_putc(sb, '\n');
+	for (i = 0; i < r->nruns; i++) {
+		row_name(&r->runs[i], name, sizeof(name));
+		strbuf_put_str(sb, name, &text_esc);
+		strbuf_pad(sb, width[0] - text_width(name));
+		for (k = 0; k < FAMILY_COLS; k++) {
+			family_cell(&r->runs[i], families[k], cell, sizeof(cell));
+			strbuf_printf(sb, "  %*s", (int)width[k + 1], cell);
+		}
+		strbuf_putc(sb, '\n');
 	}
 }
 
-/* The per-profile table and the closing "N passed, N failed, ..." line. */
+/* The summary table (per run, or per run and family when there are
+ * several runs) and the closing "N passed, N failed, ..." line. */
 void render_text_summary(struct strbuf *sb, const struct report *r)
 {
 	struct report_summary s;
 
-	if (r->nruns > 0)
+	if (r->nruns > 1)
+		family_table(sb, r);
+	else if (r->nruns > 0)
 		text_table(sb, r);
 	/* CI scripts grep this line: no colour, fixed wording. */
 	report_summarize(r, NULL, &s);

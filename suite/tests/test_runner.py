@@ -175,11 +175,19 @@ class CaseFiles(Clean):
     def test_list(self):
         status, out, _, _ = sockspec("list")
         self.assertEqual(status, 0)
-        self.assertRegex(out, r"echo-threaded\s+23 cases")
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 11, out)  # a heading and the ten profiles
+        self.assertRegex(lines[0], r"^profile\s+seed\s+framing\s+cases\s+what it checks$")
+        self.assertRegex(out, rf"(?m)^echo-threaded\s+000\s+stream\s+{PROFILE_CASES}\s+TCP echo")
+        self.assertRegex(out, r"(?m)^hello\s+002\s+line, chunk\s+\d+\s+Welcome!")
+        self.assertRegex(out, r"(?m)^udp-echo\s+000\s+datagram\s+")
         status, out, _, _ = sockspec("list", "--profile", "echo-threaded")
         self.assertEqual(status, 0)
+        lines = out.splitlines()
+        self.assertEqual(lines[0], f"echo-threaded (seed 000): TCP echo, clients served "
+                                   f"concurrently; {PROFILE_CASES} cases")
         self.assertIn("partial-recv/one-byte-writes", out)
-        self.assertEqual(len(out.strip().splitlines()), PROFILE_CASES)
+        self.assertEqual(len(lines), PROFILE_CASES + 1)
 
 
 class ReferenceRun(Clean):

@@ -249,10 +249,12 @@ static const char small_text[] = "== echo-threaded (line framing): ./ref-echo -p
                                  "PASS  basic/echo-one-line  4 ms\n"
                                  "SKIP  framing/crlf  0 ms - chunk framing has no lines\n"
                                  "\n"
-                                 "profile        pass  fail  skip  error  total\n"
-                                 "echo-threaded     1     1     1      1      4\n"
-                                 "echo-forked       1     0     1      0      2\n"
-                                 "total             2     1     2      1      6\n"
+                                 "profile              basic  partial-recv  framing  "
+                                 "concurrency  exit  reuse  limits  resources  total\n"
+                                 "echo-threaded          1/1           0/1        -  "
+                                 "          -     -      -     0/1          -    1/3\n"
+                                 "echo-forked (chunk)    1/1             -        -  "
+                                 "          -     -      -       -          -    1/1\n"
                                  "2 passed, 1 failed, 2 skipped, 1 errors\n";
 
 static void test_report_text_exact(void **state)
