@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bad-hello: seed 002's greeting server (the hello profile of
+ * PROTOCOLS.md: "Welcome!" on connect, "Hello, NAME!" per line after
+ * --delay, the line exit or EOF ends the connection, a thread per
+ * client) with exactly one planted defect, chosen by --defect. Like
+ * bad-echo it proves that the suite tells right from wrong, and it is
+ * self-contained (no project library) for the same reason: a wrong
+ * server must not share code with the reference it is judged against.
+ * targets/README.md lists the defects, the rule each breaks and the
+ * cases that catch it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG              "bad-hello"
+#define HELLO_PORT        9999
+#define HELLO_READ        16384 /* bytes per read */
+#define HELLO_SEED_READ   1024  /* the seed's recv(1024) */
+#define HELLO_MAX_LINE    65536 /* longest name accepted; longer closes the connection */
+#define HELLO_MAX_CLIENTS 1024  /* live connections; the rest wait in the backlog */
+#define HELLO_BACKLOG     1024
+#define HELLO_STACK       (256 * 1024) /* room for HELLO_READ even under ASan */
+#define HELLO_TEXT_MAX    (sizeof(((struct sockaddr_un *)0)->sun_path) + 16)
+#define HELLO_ERR_MAX     (HELLO_TEXT_MAX + 128)
+
+enum defect {
+	DEFECT_NONE = -1,
+	DEFECT_NO_GREETING,
+	DEFECT_SERIAL_DELAY,
+	DEFECT_ITERATIVE,
+	DEFECT_REPLIES_TO_EXIT,
+	DEFECT_NO_CLOSE_ON_EXIT,
+	DEFECT_KEEPS_CR,
+	DEFECT_ONE_RECV,
+	DEFECT_DROPS_PIPELINED,
+	DEFECT_SEED_SPELLING,
+	DEFECT_NUL,
+	DEFECT_NO_HALFCLOSE,
+	DEFECT_EXIT_LEAKS_FD,
+	DEFECT_UNBOUNDED_LINE,
+	DEFECT_COUNT
+};
+
+/* Indexed by enum defect; the help text and targets/README.md agree. */
+static const struct {
+	const char *name; /* value of --defect */
+	const char *what; /* one line for --help */
+} defects[DEFECT_COUNT] = {
+    {"no-greeting", "never sends Welcome! on connect"},
+    {"serial-delay", "one global lock around delay and reply: replies one after another"},
+    {"iterative", "one connection at a time, served in the accept loop"},
+    {"replies-to-exit", "answers exit with Hello, exit! before closing"},
+    {"no-close-on-exit", "ignores the line exit: no reply, the connection stays open"},
+    {"keeps-cr", "line framing: the CR of CR LF stays in the name"},
+    {"one-recv", "line framing: each recv(1024) is one name (the seed's bug)"},
+    {"drops-pipelined", "line framing: only the first line of each read is answered"},
+    {"seed-spelling", "replies Hello,NAME as seed 002 prints it (no space, no !)"},
+    {"nul", "the name ends at its first NUL byte (strlen)"},
+    {"no-halfclose", "drops the reply owed when the client half-closed during the delay"},
+    {"exit-leaks-fd", "a connection ended by exit is shut down but never closed"},
+    {"unbounded-line", "line framing: no line limit, a line without LF is buffered forever"},
+};
+
+enum framing { FRAMING_LINE, FRAMING_CHUNK };
+
+/* Settings from the command line. */
+struct config {
+	enum defect defect;           /* the one planted bug */
+	enum framing framing;         /* line (default) or chunk */
+	long delay_ms;                /* pause before each reply */
+	struct sockaddr_storage addr; /* where to listen */
+	socklen_t addrlen;            /* bytes of addr in use */
+};
+
+/* State shared by the accept loop and the connection threads; owned by main. */
+struct server {
+	const struct config *cfg; /* settings */
+	int lfd;                  /* listening socket */
+	sem_t slots;              /* free connection slots */
+	pthread_mutex_t serial;   /* serial-delay: held across delay and reply */
+};
+
+/* What a connection thread gets; it frees this. */
+struct conn {
+	int fd;             /* the accepted connection */
+	struct server *srv; /* owner: gets the slot back */
+};
+
+/* One connection's state while it is served. */
+struct session {
+	int fd;                /* the connection */
+	struct server *srv;    /* settings and the serial-delay lock */
+	unsigned char *line;   /* line framing: bytes not yet a whole line */
+	size_t len, cap;       /* bytes in line, bytes allocated */
+	unsigned char *reply;  /* reply buffer */
+	size_t reply_cap;      /* bytes allocated for reply */
+};
+
+/* What a message does to its connection. */
+enum verdict { GO_ON, END_EXIT, END_GONE };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: %s --defect NAME [--framing line|chunk] [--delay S] [-p PORT] [-b ADDR]\n"
+	        "Seed 002's greeting server with one deliberate defect, to test the suite.\n\n"
+	        "options:\n"
+	        "  -d, --defect NAME  the defect to plant (required, see below)\n"
+	        "      --framing F    line (default): LF-terminated names, replies end in LF;\n"
+	        "                     chunk: one read is one name, no LF (the seed's client)\n"
+	        "      --delay S      seconds to wait before each reply (default 1, as the seed)\n"
+	        "  -p, --port N       port to listen on (default %d; 0: any free port)\n"
+	        "  -b, --bind ADDR    127.0.0.1 (default), ::1, [::1]:PORT, 127.0.0.1:PORT,\n"
+	        "                     unix:PATH; a port in ADDR overrides -p\n"
+	        "  -h, --help         this help\n\ndefects:\n",
+	        PROG, HELLO_PORT);
+	for (int i = 0; i < DEFECT_COUNT; i++)
+		fprintf(out, "  %-17s %s\n", defects[i].name, defects[i].what);
+	fprintf(out, "\nPrints \"listening on ADDR:PORT\" once ready; exits 0 on SIGTERM or "
+	             "SIGINT.\n");
+}
+
+static int parse_port(const char *text, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	if (!*text || strlen(text) > 5)
+		return -1;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_unix(const char *path, struct config *cfg)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&cfg->addr;
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(sun->sun_path))
+		return -1;
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, n + 1);
+	cfg->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return 0;
+}
+
+/* Parses ADDR (see usage) into cfg; port is used unless ADDR names one. */
+static int parse_addr(const char *text, uint16_t port, struct config *cfg)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg->addr;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *end, *port_text = NULL;
+	size_t hlen;
+
+	memset(&cfg->addr, 0, sizeof(cfg->addr));
+	if (strncmp(text, "unix:", 5) == 0)
+		return parse_unix(text + 5, cfg);
+	if (text[0] == '[') {
+		end = strchr(text, ']');
+		if (!end || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		hlen = (size_t)(end - text - 1);
+		text++;
+		port_text = end[1] == ':' ? end + 2 : NULL;
+	} else {
+		end = strchr(text, ':');
+		/* One colon: HOST:PORT. Several: a bare IPv6 address. */
+		hlen = end && !strchr(end + 1, ':') ? (size_t)(end - text) : strlen(text);
+		port_text = text[hlen] == ':' ? text + hlen + 1 : NULL;
+	}
+	if (hlen >= sizeof(host) || (port_text && parse_port(port_text, &port) < 0))
+		return -1;
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		cfg->addrlen = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		cfg->addrlen = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+/* Formats a socket address as the readiness line and error messages show it. */
+static char *format_addr(const struct sockaddr_storage *ss, char *out, size_t outlen)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+		snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+		snprintf(out, outlen, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+	} else {
+		snprintf(out, outlen, "unix:%s", ((const struct sockaddr_un *)ss)->sun_path);
+	}
+	return out;
+}
+
+/* A Unix socket file nobody listens on is left over from a dead run. */
+static int unix_is_stale(const struct config *cfg)
+{
+	struct stat st;
+	int fd, stale;
+
+	if (lstat(((const struct sockaddr_un *)&cfg->addr)->sun_path, &st) < 0 ||
+	    !S_ISSOCK(st.st_mode))
+		return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	stale = connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0 &&
+	        errno == ECONNREFUSED;
+	close(fd);
+	return stale;
+}
+
+static int set_reuse(int fd, const struct config *cfg, char *err, size_t errlen)
+{
+	int one = 1;
+
+	if (cfg->addr.ss_family == AF_UNIX)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
+		snprintf(err, errlen, "setsockopt(SO_REUSEADDR): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens the listening socket and writes the bound address to text.
+ * Returns the fd, or -1 with err filled as "bind(ADDR): REASON". */
+static int open_listener(const struct config *cfg, char *text, size_t textlen, char *err,
+                         size_t errlen)
+{
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	const char *call = "socket";
+	int fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
+
+	format_addr(&cfg->addr, text, textlen);
+	if (fd < 0)
+		goto fail;
+	if (set_reuse(fd, cfg, err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	call = "bind";
+	if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0) {
+		if (errno != EADDRINUSE || cfg->addr.ss_family != AF_UNIX || !unix_is_stale(cfg))
+			goto fail;
+		unlink(((const struct sockaddr_un *)&cfg->addr)->sun_path);
+		if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0)
+			goto fail;
+	}
+	call = "listen";
+	if (listen(fd, HELLO_BACKLOG) < 0)
+		goto fail;
+	call = "getsockname";
+	if (getsockname(fd, (struct sockaddr *)&bound, &blen) < 0)
+		goto fail;
+	if (cfg->addr.ss_family != AF_UNIX) /* the port the kernel chose for 0 */
+		format_addr(&bound, text, textlen);
+	return fd;
+fail:
+	e = errno;
+	snprintf(err, errlen, "%s(%s): %s", call, text, strerror(e));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int find_defect(const char *name)
+{
+	for (int i = 0; i < DEFECT_COUNT; i++)
+		if (strcmp(name, defects[i].name) == 0)
+			return i;
+	return DEFECT_NONE;
+}
+
+static int bad_usage(const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s \"%s\" (try --help)\n", PROG, what, arg);
+	return 2;
+}
+
+/* Parses SECONDS (0 to 60, a fraction allowed) into milliseconds. */
+static int parse_delay(const char *text, long *ms)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !(s >= 0.0 && s <= 60.0))
+		return -1;
+	*ms = (long)(s * 1000.0 + 0.5);
+	return 0;
+}
+
+/* Returns -1 to go on serving, else the exit status (help or usage error). */
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+	const char *bind_text = "127.0.0.1", *defect = NULL, *port_text = NULL;
+	uint16_t port = HELLO_PORT;
+
+	cfg->framing = FRAMING_LINE;
+	cfg->delay_ms = 1000;
+	for (int i = 1; i < argc; i += 2) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (!val)
+			return bad_usage("missing value or unknown option", opt);
+		if (strcmp(opt, "-d") == 0 || strcmp(opt, "--defect") == 0)
+			defect = val;
+		else if (strcmp(opt, "-p") == 0 || strcmp(opt, "--port") == 0)
+			port_text = val;
+		else if (strcmp(opt, "-b") == 0 || strcmp(opt, "--bind") == 0)
+			bind_text = val;
+		else if (strcmp(opt, "--framing") == 0 && strcmp(val, "line") == 0)
+			cfg->framing = FRAMING_LINE;
+		else if (strcmp(opt, "--framing") == 0 && strcmp(val, "chunk") == 0)
+			cfg->framing = FRAMING_CHUNK;
+		else if (strcmp(opt, "--framing") == 0)
+			return bad_usage("bad framing (line or chunk)", val);
+		else if (strcmp(opt, "--delay") == 0) {
+			if (parse_delay(val, &cfg->delay_ms) < 0)
+				return bad_usage("bad delay (0 to 60 seconds)", val);
+		} else
+			return bad_usage("unknown option", opt);
+	}
+	if (!defect)
+		return bad_usage("missing option", "--defect NAME");
+	cfg->defect = (enum defect)find_defect(defect);
+	if (cfg->defect == DEFECT_NONE)
+		return bad_usage("unknown defect", defect);
+	if (port_text && parse_port(port_text, &port) < 0)
+		return bad_usage("bad port", port_text);
+	if (parse_addr(bind_text, port, cfg) < 0)
+		return bad_usage("bad address (expected IPv4, IPv6, [IPV6]:PORT or unix:PATH)",
+		                 bind_text);
+	return -1;
+}
+
+/* Writes all of buf. Returns 0, or -1 when the connection is gone. */
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&left, &left) < 0 && errno == EINTR)
+		;
+}
+
+/* Defect no-halfclose: has the client already sent its EOF? */
+static int peer_half_closed(int fd)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n == 0;
+}
+
+static int is_exit(const unsigned char *name, size_t len)
+{
+	return len == 4 && memcmp(name, "exit", 4) == 0;
+}
+
+/* Builds the reply to name in s->reply. Returns its length, or 0 when
+ * out of memory. */
+static size_t compose(struct session *s, const unsigned char *name, size_t len)
+{
+	const struct config *cfg = s->srv->cfg;
+	int seed = cfg->defect == DEFECT_SEED_SPELLING;
+	const char *prefix = seed ? "Hello," : "Hello, ", *suffix = seed ? "" : "!";
+	size_t plen = strlen(prefix), slen = strlen(suffix), need;
+
+	/* Defect nul: the name taken for a C string. */
+	if (cfg->defect == DEFECT_NUL)
+		len = strnlen((const char *)name, len);
+	need = plen + len + slen + 1;
+	if (need > s->reply_cap) {
+		unsigned char *bigger = realloc(s->reply, need);
+		if (!bigger)
+			return 0;
+		s->reply = bigger;
+		s->reply_cap = need;
+	}
+	memcpy(s->reply, prefix, plen);
+	memcpy(s->reply + plen, name, len);
+	memcpy(s->reply + plen + len, suffix, slen);
+	need = plen + len + slen;
+	if (cfg->framing == FRAMING_LINE)
+		s->reply[need++] = '\n';
+	return need;
+}
+
+/* Waits the delay, then sends the reply to name (or, by defect, not). */
+static enum verdict reply(struct session *s, const unsigned char *name, size_t len)
+{
+	const struct config *cfg = s->srv->cfg;
+	int serial = cfg->defect == DEFECT_SERIAL_DELAY;
+	enum verdict v = GO_ON;
+	size_t n;
+
+	/* Defect serial-delay: every client waits for the others' delays. */
+	if (serial)
+		pthread_mutex_lock(&s->srv->serial);
+	sleep_ms(cfg->delay_ms);
+	if (cfg->defect == DEFECT_NO_HALFCLOSE && peer_half_closed(s->fd))
+		v = END_GONE; /* defect: the reply owed is dropped */
+	else if ((n = compose(s, name, len)) == 0 || send_all(s->fd, s->reply, n) < 0)
+		v = END_GONE;
+	if (serial)
+		pthread_mutex_unlock(&s->srv->serial);
+	return v;
+}
+
+/* Handles one message (a line without its terminator, or one chunk). */
+static enum verdict message(struct session *s, const unsigned char *name, size_t len)
+{
+	enum defect defect = s->srv->cfg->defect;
+
+	if (!is_exit(name, len))
+		return reply(s, name, len);
+	/* Defect no-close-on-exit: exit is neither answered nor obeyed. */
+	if (defect == DEFECT_NO_CLOSE_ON_EXIT)
+		return GO_ON;
+	/* Defect replies-to-exit: the check comes after the reply. */
+	if (defect == DEFECT_REPLIES_TO_EXIT && reply(s, name, len) != GO_ON)
+		return END_GONE;
+	return END_EXIT;
+}
+
+/* Appends data to the pending line. Returns 0, or -1 when the line is
+ * longer than HELLO_MAX_LINE (or memory runs out). */
+static int append(struct session *s, const unsigned char *data, size_t len)
+{
+	size_t limit = s->srv->cfg->defect == DEFECT_UNBOUNDED_LINE ? SIZE_MAX / 2
+	                                                             : HELLO_MAX_LINE + 2;
+
+	if (s->len + len > limit)
+		return -1;
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 256;
+		unsigned char *bigger;
+
+		while (cap < s->len + len)
+			cap *= 2;
+		bigger = realloc(s->line, cap);
+		if (!bigger)
+			return -1;
+		s->line = bigger;
+		s->cap = cap;
+	}
+	memcpy(s->line + s->len, data, len);
+	s->len += len;
+	return 0;
+}
+
+/* Line framing: answers every whole line in the pending bytes. */
+static enum verdict lines(struct session *s)
+{
+	enum defect defect = s->srv->cfg->defect;
+	size_t start = 0;
+	unsigned char *lf;
+	enum verdict v = GO_ON;
+
+	while (v == GO_ON && (lf = memchr(s->line + start, '\n', s->len - start))) {
+		size_t end = (size_t)(lf - s->line), len = end - start;
+
+		/* Defect keeps-cr: the CR of CR LF is left in the name. */
+		if (defect != DEFECT_KEEPS_CR && len > 0 && s->line[end - 1] == '\r')
+			len--;
+		v = message(s, s->line + start, len);
+		start = end + 1;
+		/* Defect drops-pipelined: whatever followed the first line is lost. */
+		if (defect == DEFECT_DROPS_PIPELINED)
+			start = s->len;
+	}
+	memmove(s->line, s->line + start, s->len - start);
+	s->len -= start;
+	return v;
+}
+
+/* Defect one-recv: each read is a whole name, its LF (or CR LF) cut off. */
+static enum verdict one_read(struct session *s, unsigned char *buf, size_t n)
+{
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	return message(s, buf, n);
+}
+
+/* Serves one connection until exit, EOF or an error. Returns how it
+ * ended. Does not close fd. */
+static enum verdict serve(struct session *s)
+{
+	const struct config *cfg = s->srv->cfg;
+	int line = cfg->framing == FRAMING_LINE;
+	size_t want = line && cfg->defect == DEFECT_ONE_RECV ? HELLO_SEED_READ : HELLO_READ;
+	unsigned char buf[HELLO_READ];
+	const char *hi = line ? "Welcome!\n" : "Welcome!";
+	enum verdict v = GO_ON;
+
+	if (cfg->defect != DEFECT_NO_GREETING && send_all(s->fd, hi, strlen(hi)) < 0)
+		return END_GONE;
+	while (v == GO_ON) {
+		ssize_t n = recv(s->fd, buf, want, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return END_GONE; /* EOF (every reply owed was sent) or a reset */
+		if (!line)
+			v = message(s, buf, (size_t)n);
+		else if (cfg->defect == DEFECT_ONE_RECV)
+			v = one_read(s, buf, (size_t)n);
+		else if (append(s, buf, (size_t)n) < 0)
+			v = END_GONE; /* a line too long: refuse it by closing */
+		else
+			v = lines(s);
+	}
+	return v;
+}
+
+static void serve_conn(int fd, struct server *srv)
+{
+	struct session s = {.fd = fd, .srv = srv};
+	enum verdict v = serve(&s);
+
+	free(s.line);
+	free(s.reply);
+	/* Defect exit-leaks-fd: the client sees its EOF, the fd stays open. */
+	if (v == END_EXIT && srv->cfg->defect == DEFECT_EXIT_LEAKS_FD)
+		shutdown(fd, SHUT_RDWR);
+	else
+		close(fd);
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct server *srv = c->srv;
+
+	serve_conn(c->fd, srv);
+	free(c);
+	sem_post(&srv->slots);
+	return NULL;
+}
+
+/* Starts a detached thread for fd; on failure closes fd and frees the slot. */
+static void spawn(struct server *srv, int fd, pthread_attr_t *attr)
+{
+	struct conn *c = malloc(sizeof(*c));
+	pthread_t tid;
+	int rc = ENOMEM;
+
+	if (c) {
+		c->fd = fd;
+		c->srv = srv;
+		rc = pthread_create(&tid, attr, conn_main, c);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
+		free(c);
+		close(fd);
+		sem_post(&srv->slots);
+	}
+}
+
+/* Accepts one connection. Returns its fd, or -1 after a transient error
+ * (already waited out); exits on an error that will not go away. */
+static int accept_one(int lfd)
+{
+	struct timespec pause = {0, 100 * 1000000L};
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return -1;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		/* Out of fds or memory: say so, let connections drain, retry. */
+		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
+		nanosleep(&pause, NULL);
+		return -1;
+	default:
+		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
+		exit(1);
+	}
+}
+
+/* The accept loop, on its own thread so that main can wait for signals. */
+static void *accept_main(void *arg)
+{
+	struct server *srv = arg;
+	pthread_attr_t attr;
+	int fd;
+
+	if (pthread_attr_init(&attr) != 0 ||
+	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0 ||
+	    pthread_attr_setstacksize(&attr, HELLO_STACK) != 0) {
+		fprintf(stderr, "%s: pthread_attr: cannot set up thread attributes\n", PROG);
+		exit(1);
+	}
+	for (;;) {
+		/* Defect iterative: the connection is served right here, so
+		 * the next client waits in the backlog until this one is done. */
+		if (srv->cfg->defect == DEFECT_ITERATIVE) {
+			fd = accept_one(srv->lfd);
+			if (fd >= 0)
+				serve_conn(fd, srv);
+			continue;
+		}
+		while (sem_wait(&srv->slots) < 0) /* at the limit: leave clients queued */
+			;
+		fd = accept_one(srv->lfd);
+		if (fd < 0)
+			sem_post(&srv->slots);
+		else
+			spawn(srv, fd, &attr);
+	}
+	return NULL;
+}
+
+/* Ignores SIGPIPE and blocks the stop signals in this thread (and so in
+ * every thread it starts); stop receives the ones to wait for. */
+static int setup_signals(sigset_t *stop)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) < 0)
+		return -1;
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	return sigprocmask(SIG_BLOCK, stop, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	char text[HELLO_TEXT_MAX], err[HELLO_ERR_MAX];
+	struct config cfg;
+	struct server srv;
+	sigset_t stop;
+	pthread_t tid;
+	int status, signo, rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	status = parse_args(argc, argv, &cfg);
+	if (status >= 0)
+		return status;
+	if (setup_signals(&stop) < 0) {
+		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
+		return 1;
+	}
+	srv.cfg = &cfg;
+	srv.lfd = open_listener(&cfg, text, sizeof(text), err, sizeof(err));
+	if (srv.lfd < 0) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return 1;
+	}
+	if (sem_init(&srv.slots, 0, HELLO_MAX_CLIENTS) < 0 ||
+	    (errno = pthread_mutex_init(&srv.serial, NULL)) != 0) {
+		fprintf(stderr, "%s: sem_init/pthread_mutex_init: %s\n", PROG, strerror(errno));
+		return 1;
+	}
+	printf("listening on %s\n", text);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "%s: stdout: %s\n", PROG, strerror(errno));
+		return 1;
+	}
+	rc = pthread_create(&tid, NULL, accept_main, &srv);
+	if (rc != 0) {
+		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
+		return 1;
+	}
+	do
+		rc = sigwait(&stop, &signo);
+	while (rc == EINTR);
+	if (rc != 0) {
+		fprintf(stderr, "%s: sigwait: %s\n", PROG, strerror(rc));
+		return 1;
+	}
+	/* Leaving ends the accept loop and every connection thread with it;
+	 * the kernel closes the listening socket. Only a path needs removing. */
+	if (cfg.addr.ss_family == AF_UNIX)
+		unlink(((struct sockaddr_un *)&cfg.addr)->sun_path);
+	exit(0);
+}
