@@ -108,6 +108,7 @@ struct session {
 	struct server *srv;    /* settings and the serial-delay lock */
 	unsigned char *line;   /* line framing: bytes not yet a whole line */
 	size_t len, cap;       /* bytes in line, bytes allocated */
+	size_t scan;           /* line[0..scan) holds no LF: search from here */
 	unsigned char *reply;  /* reply buffer */
 	size_t reply_cap;      /* bytes allocated for reply */
 };
@@ -513,7 +514,9 @@ static int append(struct session *s, const unsigned char *data, size_t len)
 	return 0;
 }
 
-/* Line framing: answers every whole line in the pending bytes. */
+/* Line framing: answers every whole line in the pending bytes. Only
+ * bytes not searched before are searched for LF, so a long line costs
+ * its length once, not once per read. */
 static enum verdict lines(struct session *s)
 {
 	enum defect defect = s->srv->cfg->defect;
@@ -521,7 +524,7 @@ static enum verdict lines(struct session *s)
 	unsigned char *lf;
 	enum verdict v = GO_ON;
 
-	while (v == GO_ON && (lf = memchr(s->line + start, '\n', s->len - start))) {
+	while (v == GO_ON && (lf = memchr(s->line + s->scan, '\n', s->len - s->scan))) {
 		size_t end = (size_t)(lf - s->line), len = end - start;
 
 		/* Defect keeps-cr: the CR of CR LF is left in the name. */
@@ -532,9 +535,13 @@ static enum verdict lines(struct session *s)
 		/* Defect drops-pipelined: whatever followed the first line is lost. */
 		if (defect == DEFECT_DROPS_PIPELINED)
 			start = s->len;
+		s->scan = start;
 	}
-	memmove(s->line, s->line + start, s->len - start);
-	s->len -= start;
+	if (start > 0) {
+		memmove(s->line, s->line + start, s->len - start);
+		s->len -= start;
+	}
+	s->scan = s->len;
 	return v;
 }
 
