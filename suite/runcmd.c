@@ -319,6 +319,14 @@ static int plan_run(struct planned *p, const struct run_args *a, unsigned char *
 	if (p->prof && p->set.files.n == 0 && !a->all)
 		fprintf(stderr, "sockspec: profile %s has no cases yet\n", p->prof->name);
 	run_set_select(&p->set, a->only, a->exclude, hits);
+	if (p->prof && p->prof->socktype == SOCK_DGRAM && a->o.family == AF_UNIX) {
+		if (!a->all)
+			return runcmd_usage_error("profile %s is UDP, and the runner has no Unix "
+			                          "datagram sockets: drop --unix",
+			                          p->prof->name);
+		fprintf(stderr, "sockspec: --unix: %s left out (UDP)\n", p->prof->name);
+		p->idle = 1;
+	}
 	if (p->prof && !p->prof->chunk && strcmp(p->framing, "chunk") == 0)
 		return runcmd_usage_error("profile %s has no chunk framing (only hello, timestamp, "
 		                          "ok-iterative and ok-threaded do)",

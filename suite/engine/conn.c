@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "diagnose.h"
+
 #define CONN_KEEP (64u * 1024) /* matched bytes buffered before they are dropped */
 
 /* ---- the list of a case's connections ---- */
@@ -214,6 +216,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		read_ended(c, n);
 	} else {
 		op_log(c->ctx, c->name, "read", (const uint8_t *)buf->base, (size_t)n);
+		if (!c->first_rx_ns)
+			c->first_rx_ns = uv_hrtime();
 		if (rx_append(c, (const uint8_t *)buf->base, (size_t)n) < 0) {
 			strbuf_printf(&msg, "out of memory buffering %s", c->name);
 			c->ctx->host->failed(c->ctx, NULL, VERDICT_ERROR, &msg);
@@ -321,11 +325,15 @@ static void on_connect(uv_connect_t *req, int status)
 
 static void on_connect_timeout(struct op *op)
 {
+	struct strbuf msg = {NULL, 0, 0, 0};
 	char addr[ADDR_TEXT_MAX];
+	uint64_t ms = op_ms(op->ctx, CONN_CONNECT_MS);
 
 	addr_format(target_addr(op->ctx->target), addr, sizeof(addr));
-	op_fail(op, VERDICT_FAIL, "connect %s to %s: no answer within %llu ms", op->conn->name,
-	        addr, (unsigned long long)op_ms(op->ctx, CONN_CONNECT_MS));
+	strbuf_printf(&msg, "connect %s to %s: no answer within %llu ms", op->conn->name, addr,
+	              (unsigned long long)ms);
+	diagnose_connect(&msg, ms, target_listen_backlog(op->ctx->target));
+	op_fail_sb(op, VERDICT_FAIL, &msg);
 }
 
 /* UDP: bind an ephemeral loopback port of the target's family, read. */
@@ -375,6 +383,7 @@ void conn_connect(struct op *op, struct conn *c, const struct addr *to)
 		c->u.handle.data = c;
 		c->connect_req.data = c;
 		c->connecting = op;
+		c->connect_ns = uv_hrtime();
 		op_log(c->ctx, c->name, "connect", NULL, 0);
 		if (c->transport == PLAN_TRANSPORT_TCP)
 			rc = uv_tcp_connect(&c->connect_req, &c->u.tcp,

@@ -69,7 +69,9 @@ struct conn {
 	int eof, reset;             /* the peer ended the connection */
 	int read_err;               /* other read error (uv code), 0 if none */
 	uint64_t end_ns;            /* when eof/reset/read_err arrived */
+	uint64_t connect_ns;        /* when the connect started */
 	uint64_t connected_ns;      /* when the connection was established */
+	uint64_t first_rx_ns;       /* when its first byte arrived; 0: none yet */
 	int paused;                 /* pause statement: not reading */
 	int full;                   /* not reading: rx reached CONN_RX_LIMIT */
 	struct dgram *dq, *dq_tail; /* UDP: received datagrams */

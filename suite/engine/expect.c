@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "diagnose.h"
 #include "escape.h"
 
 #define SHOW          64 /* bytes quoted in a message */
@@ -223,7 +224,7 @@ static enum eval fail(struct op *op, const char *why)
 	uint64_t at =
 	    known_kind(kind) ? c->known.matched : diff_at(c->rx, c->rx_len, x->want, x->want_len);
 	struct shown got = shown_received(c);
-	char d[32];
+	char d[32], short_of[96];
 
 	strbuf_printf(&msg, "connection %s: expected ", c->name);
 	describe_want(op, &msg, &dump, at);
@@ -233,6 +234,14 @@ static enum eval fail(struct op *op, const char *why)
 	              dur(op_within(op), d, sizeof(d)));
 	describe(&msg, &dump, &got, at, "received:");
 	conn_status(c, &msg);
+	if (!why && known_kind(kind) && c->known.matched < c->known.total) {
+		snprintf(short_of, sizeof(short_of), "the reply stopped short: %llu of %llu bytes arrived",
+		         (unsigned long long)c->known.matched, (unsigned long long)c->known.total);
+		why = short_of;
+	}
+	if (c->connect_ns && c->connected_ns)
+		diagnose_connect(&msg, (c->connected_ns - c->connect_ns) / 1000000,
+		                 target_listen_backlog(op->ctx->target));
 	if (why)
 		strbuf_printf(&msg, " (%s)", why);
 	strbuf_puts(&msg, strbuf_text(&dump));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "diagnose.h"
 #include "expect.h"
 #include "server.h"
 
@@ -297,14 +298,34 @@ static void step_send(struct fiber *f)
 
 /* ---- blocks ---- */
 
+/* The limit of a parallel block passed: what its instances show. */
 static void on_block_timeout(struct op *op)
 {
-	const struct plan_stmt *s = op->stmt;
+	struct fiber *f = fiber_of(op);
+	const struct op_block *b = &op->u.block;
+	struct diag_block d = {.count = op->stmt->count, .live = b->live, .done = b->done,
+	                       .done_span_ms = (b->last_done_ns - b->first_done_ns) / 1000000,
+	                       .backlog = target_listen_backlog(op->ctx->target),
+	                       .limit_ms = op_within(op)};
+	struct strbuf msg = {NULL, 0, 0, 0};
+	uint64_t now = uv_hrtime();
 
-	op_fail(op, VERDICT_FAIL,
-	        "parallel %ld: %ld of %ld instances not done within %llu ms "
-	        "(are clients served one at a time?)",
-	        s->count, op->u.block.live, s->count, (unsigned long long)op_within(op));
+	for (struct fiber *g = op->ctx->fibers; g; g = g->next) {
+		if (g->parent != f || g->done)
+			continue;
+		for (struct binding *n = g->names; n; n = n->next) {
+			const struct conn *c = n->conn;
+			uint64_t took = c && c->connect_ns ? (c->connected_ns ? c->connected_ns : now) -
+			                                         c->connect_ns
+			                                   : 0;
+			if (!c || c->transport == PLAN_TRANSPORT_UDP)
+				continue;
+			d.slow_connects += took / 1000000 >= DIAG_SLOW_CONNECT_MS;
+			d.waiting += c->connected_ns && !c->first_rx_ns && !conn_ended(c);
+		}
+	}
+	diagnose_parallel(&msg, &d);
+	op_fail_sb(op, VERDICT_FAIL, &msg);
 }
 
 /* Every instance ended: a measure block records how long it took. */
@@ -361,6 +382,11 @@ static void step_block(struct fiber *f)
 
 static void block_child_done(struct fiber *f)
 {
+	struct op_block *b = &f->op.u.block;
+
+	b->last_done_ns = uv_hrtime();
+	if (b->done++ == 0)
+		b->first_done_ns = b->last_done_ns;
 	f->op.u.block.live--;
 	if (!f->op.ctx->finished && !f->op.u.block.pumping)
 		block_fill(f);

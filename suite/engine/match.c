@@ -225,11 +225,26 @@ enum match_result match_timestamp(const uint8_t *got, size_t got_len, const uint
 	time_t stamp;
 	enum match_result r;
 
-	/* The shape first, as far as bytes have arrived. */
-	if ((head > 0 && got[0] != '[') || (head > 25 && got[25] != ']') ||
-	    (head > 26 && got[26] != ' ')) {
-		snprintf(why, whylen, "expected \"[CTIME] \" at the start");
-		return MATCH_MISMATCH;
+	/* The shape first, byte by byte as far as bytes have arrived, so a
+	 * wrong reply shorter than a stamp fails at once, not at the limit:
+	 * A upper case, a lower case, 9 a digit, d a digit or a space (the
+	 * day of the month is padded with a space, never a 0). */
+	static const char shape[] = "[Aaa Aaa d9 99:99:99 9999] ";
+	for (size_t i = 0; i < head; i++) {
+		uint8_t c = got[i];
+		char k = shape[i];
+		int ok = k == 'A'   ? (c >= 'A' && c <= 'Z')
+		         : k == 'a' ? (c >= 'a' && c <= 'z')
+		         : k == '9' ? (c >= '0' && c <= '9')
+		         : k == 'd' ? (c == ' ' || (c >= '1' && c <= '3'))
+		                    : c == (uint8_t)k;
+		if (!ok) {
+			snprintf(why, whylen,
+			         "expected \"[CTIME] \" at the start, as ctime() prints it "
+			         "(\"[Sat Nov  1 10:00:00 2026] \"): byte %zu differs",
+			         i);
+			return MATCH_MISMATCH;
+		}
 	}
 	if (got_len < MATCH_STAMP_LEN)
 		return MATCH_NEED_MORE;

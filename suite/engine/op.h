@@ -106,9 +106,12 @@ struct op_expect {
 
 /* PLAN_PARALLEL and PLAN_REPEAT in flight. */
 struct op_block {
-	long next;   /* index of the next instance to start */
-	long live;   /* instances running */
-	int pumping; /* block_pump() is on the stack: it starts the next one */
+	long next;             /* index of the next instance to start */
+	long live;             /* instances running */
+	int pumping;           /* block_pump() is on the stack: it starts the next one */
+	long done;             /* instances that ran to their end */
+	uint64_t first_done_ns; /* when the first of them ended */
+	uint64_t last_done_ns;  /* and the last */
 };
 
 /* The statement a fiber is carrying out. */

@@ -170,7 +170,7 @@ static long table_find(const char *path, int family, int type, uint16_t port)
  * UDP ones) only: a /proc/net/tcp full of TIME_WAIT lines costs
  * milliseconds to read, and readiness is polled every 10 ms. Returns
  * the inode, 0, or -errno when netlink cannot be used. */
-static long diag_find(int table, int family, int type, uint16_t port)
+static long diag_find(int table, int family, int type, uint16_t port, long *backlog)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -209,8 +209,10 @@ static long diag_find(int table, int family, int type, uint16_t port)
 				break;
 			}
 			memcpy(r.addr, m->id.idiag_src, r.addr_len);
-			if (!found && ntohs(m->id.idiag_sport) == port && reachable(family, &r))
+			if (!found && ntohs(m->id.idiag_sport) == port && reachable(family, &r)) {
 				found = m->idiag_inode ? (long)m->idiag_inode : 1;
+				*backlog = (long)m->idiag_wqueue; /* a listener's: its backlog */
+			}
 		}
 	}
 	close(fd);
@@ -220,7 +222,8 @@ static long diag_find(int table, int family, int type, uint16_t port)
 /* Inode of a socket in one family's table, by netlink or else from /proc. */
 static long inet_find(int table, int family, int type, uint16_t port)
 {
-	long found = diag_find(table, family, type, port);
+	long backlog;
+	long found = diag_find(table, family, type, port, &backlog);
 
 	if (found >= 0)
 		return found;
@@ -249,6 +252,17 @@ long procfs_inet_inode(int family, int type, uint16_t port)
 	if (v6 >= 0 || family != AF_INET)
 		return v6;
 	return v4; /* no IPv6 table (IPv6 disabled): what the IPv4 one said */
+}
+
+long procfs_listen_backlog(int family, uint16_t port)
+{
+	long backlog = -ENOENT, found = 0;
+
+	if (family == AF_INET)
+		found = diag_find(AF_INET, family, SOCK_STREAM, port, &backlog);
+	if (found == 0)
+		found = diag_find(AF_INET6, family, SOCK_STREAM, port, &backlog);
+	return found < 0 ? found : found == 0 ? -ENOENT : backlog;
 }
 
 int procfs_inet_bound(int family, int type, uint16_t port)

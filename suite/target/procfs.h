@@ -77,6 +77,11 @@ int procfs_unix_bound(const char *path, int type);
 long procfs_inet_inode(int family, int type, uint16_t port);
 long procfs_unix_inode(const char *path, int type);
 
+/* The backlog (listen()'s, as the kernel capped it) of the TCP socket
+ * listening on port that a client of `family` reaches; -ENOENT when
+ * there is none, or -errno when the kernel cannot be asked (sock_diag). */
+long procfs_listen_backlog(int family, uint16_t port);
+
 /* 1 if process pid has an fd on socket `inode`, else 0 (gone: 0). */
 int procfs_holds_socket(pid_t pid, unsigned long inode);
 

@@ -461,6 +461,15 @@ const struct addr *target_addr(const struct target *t)
 	return t->have_addr ? &t->addr : NULL;
 }
 
+long target_listen_backlog(const struct target *t)
+{
+	const struct addr *a = target_addr(t);
+
+	if (!a || addr_family(a) == AF_UNIX || t->socktype == SOCK_DGRAM)
+		return -ENOTSUP;
+	return procfs_listen_backlog(addr_family(a), addr_port(a));
+}
+
 pid_t target_pid(const struct target *t)
 {
 	return target_running(t) ? child_pid(t->cur) : 0;

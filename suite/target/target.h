@@ -136,6 +136,10 @@ int target_counts(const struct target *t, struct target_counts *out);
 /* Address clients connect to (valid after a successful start). */
 const struct addr *target_addr(const struct target *t);
 
+/* The listen backlog of the TCP socket clients reach (ss's Send-Q), or
+ * -errno (-ENOTSUP for Unix sockets and UDP). */
+long target_listen_backlog(const struct target *t);
+
 /* PID of the instance's main process, or 0. */
 pid_t target_pid(const struct target *t);
 

@@ -42,7 +42,9 @@ static void second_describe(struct target *t, int status, int signo)
 	if (t->second_timed_out)
 		off = snprintf(r, n, "still running after %llu ms: it bound the same %s",
 		               (unsigned long long)t->second_ms,
-		               t->family == AF_UNIX ? "socket path" : "port (SO_REUSEPORT?)");
+		               t->family == AF_UNIX        ? "socket path"
+		               : t->socktype == SOCK_DGRAM ? "port (SO_REUSEADDR or SO_REUSEPORT?)"
+		                                           : "port (SO_REUSEPORT?)");
 	else if (signo)
 		off = snprintf(r, n, "killed by signal %d (%s)", signo, strsignal(signo));
 	else

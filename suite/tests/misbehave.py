@@ -13,6 +13,10 @@ usage: misbehave.py MODE PORT
   wrong-port    listen on a port of the kernel's choice and announce that one
   no-listen     print "listening on 127.0.0.1:PORT" and listen nowhere
   slow-exit     an echo server that takes 30 s to exit after SIGTERM
+  backlog       a concurrent echo server with listen(fd, 1) that accepts
+                one connection every 50 ms: a burst overflows its backlog
+  short-reply   an echo server that sends back only the first 1000 bytes
+                of each read, then closes
 Every mode but chatty prints "listening on ..." once it is set up; all
 run until killed.
 """
@@ -24,11 +28,11 @@ import threading
 import time
 
 
-def listener(port):
+def listener(port, backlog=128):
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", port))
-    srv.listen(128)
+    srv.listen(backlog)
     return srv
 
 
@@ -53,22 +57,17 @@ def echo(conn):
     conn.close()
 
 
-def spawn(fn, *args):
-    """Start a thread with SIGTERM and SIGINT blocked, so that the kernel
-    delivers them to the main thread: CPython runs handlers only there,
-    and a signal taken by another thread leaves the main thread asleep
-    in accept() (the server would never exit)."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    try:
-        threading.Thread(target=fn, args=args, daemon=True).start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+def short_reply(conn):
+    data = conn.recv(65536)
+    conn.sendall(data[:1000])
+    conn.close()
 
 
-def serve(srv, handler):
+def serve(srv, handler, pause=0.0):
     while True:
+        time.sleep(pause)
         conn, _ = srv.accept()
-        spawn(handler, conn)
+        threading.Thread(target=handler, args=(conn,), daemon=True).start()
 
 
 def announce(text):
@@ -86,12 +85,13 @@ def chatty(port):
 
     talk(start + 0.05)
     srv = listener(port)
-    spawn(talk, time.monotonic() + 0.3)
+    threading.Thread(target=talk, args=(time.monotonic() + 0.3,), daemon=True).start()
     serve(srv, echo)
 
 
 def daemon(port):
     if os.fork() == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
         os.setsid()
         if os.fork() == 0:
             srv = listener(port)
@@ -112,10 +112,7 @@ def daemon(port):
         time.sleep(60)
 
 
-def main():
-    mode, port = sys.argv[1], int(sys.argv[2])
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+def serve_mode(mode, port):
     if mode == "chatty":
         chatty(port)
     elif mode == "daemon":
@@ -127,8 +124,15 @@ def main():
     elif mode == "no-listen":
         announce(f"127.0.0.1:{port}")
         threading.Event().wait()
+    elif mode == "backlog":
+        srv = listener(port, backlog=1)
+        announce(f"127.0.0.1:{port}")
+        serve(srv, echo, pause=0.05)
+    elif mode == "short-reply":
+        srv = listener(port)
+        announce(f"127.0.0.1:{port}")
+        serve(srv, short_reply)
     elif mode == "slow-exit":
-        signal.signal(signal.SIGTERM, lambda *_: time.sleep(30) or os._exit(0))
         srv = listener(port)
         announce(f"127.0.0.1:{port}")
         serve(srv, echo)
@@ -138,6 +142,21 @@ def main():
         if mode == "never-accept":
             threading.Event().wait()
         serve(srv, flood)
+
+
+def main():
+    """SIGTERM and SIGINT are blocked in every thread and taken by the
+    main thread with sigwait(): a Python handler runs only when the main
+    thread gets to run bytecode, and one asleep in accept() was seen to
+    miss a signal now and then (the server never exited)."""
+    mode, port = sys.argv[1], int(sys.argv[2])
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    threading.Thread(target=serve_mode, args=(mode, port), daemon=True).start()
+    while True:
+        if signal.sigwait(stop) == signal.SIGTERM and mode == "slow-exit":
+            time.sleep(30)
+        os._exit(0)
 
 
 if __name__ == "__main__":

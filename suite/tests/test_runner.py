@@ -382,6 +382,49 @@ class Robustness(Clean):
         self.assertEqual(case["verdict"], "pass")
 
 
+class Diagnoses(Clean):
+    """A failure names the cause the runner observed, against targets
+    built to cause each one."""
+
+    def test_listen_backlog_overflow(self):
+        # listen(fd, 1) and a slow accept loop: a burst of 100 connects
+        # loses SYNs, which come back after 1 s.
+        status, case, _ = run_case_file("connect-burst.case", f"{MISBEHAVE} backlog {{port}}")
+        self.assertEqual((status, case["verdict"]), (1, "fail"), case["message"])
+        self.assertRegex(case["message"],
+                         r"connect-burst.case:4: parallel 100: \d+ of 100 instances not done "
+                         r"within \d+ ms: \d+ connects took 200 ms or more, so a SYN was "
+                         r"dropped and sent again: the listen backlog overflowed "
+                         r"\(listen backlog 1\?\)")
+
+    def test_burst_is_fine_with_a_big_backlog(self):
+        status, case, _ = run_case_file("connect-burst.case", f"{BIN}/ref-echo -b {{addr}}")
+        self.assertEqual((status, case["verdict"]), (0, "pass"), case["message"])
+
+    def test_clients_served_one_at_a_time(self):
+        status, case, _ = run_case_file("paced-clients.case",
+                                        f"{BIN}/bad-echo --defect serial -b {{addr}}")
+        self.assertEqual((status, case["verdict"]), (1, "fail"), case["message"])
+        self.assertRegex(case["message"],
+                         r"paced-clients.case:5: parallel 20: \d+ of 20 instances not done "
+                         r"within \d+ ms: clients are served one at a time \(the \d+ that were "
+                         r"answered finished one after another, \d+ ms apart on average, while "
+                         r"\d+ connected clients got nothing\)")
+
+    def test_reply_stopped_short(self):
+        status, case, _ = run_case_file("big-echo-16m.case", f"{MISBEHAVE} short-reply {{port}}")
+        self.assertEqual((status, case["verdict"]), (1, "fail"), case["message"])
+        self.assertRegex(case["message"], r"then EOF after [\d.]+ms .*\(the reply stopped "
+                                          r"short: 1000 of 16777216 bytes arrived\)")
+
+    def test_target_died_is_told_apart_from_eof_and_reset(self):
+        # bad-echo sigpipe dies of SIGPIPE on the first reset mid-echo.
+        status, case, _ = run_case_file(
+            "hundred-resets.case", f"{BIN}/bad-echo --defect sigpipe -b {{addr}}")
+        self.assertEqual((status, case["verdict"]), (1, "fail"), case["message"])
+        self.assertIn("the target died of signal 13", case["message"])
+
+
 class EngineStatements(Clean):
     """Statements the echo profile does not use (datagrams, regex,
     timestamps, lines, EOF, exit, quiet, pause), each against the server

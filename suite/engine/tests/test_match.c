@@ -217,17 +217,37 @@ static void test_match_timestamp_rejects_skew_and_format(void **state)
 	    match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
 	    MATCH_MISMATCH);
 	assert_string_equal(why, "the time is -10 s off the runner's clock (allowed: 2 s)");
-	/* ISO format instead of ctime() */
-	snprintf(reply, sizeof(reply), "[2026-11-21 10:00:00 Sat ] hi\n");
+	/* ISO format instead of ctime(): the shape fails at its first digit,
+	 * even before a whole stamp's worth of bytes has arrived */
+	snprintf(reply, sizeof(reply), "[2026-11-21 10:00:00] \n");
+	assert_int_equal(
+	    match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+	    MATCH_MISMATCH);
+	assert_string_equal(why, "expected \"[CTIME] \" at the start, as ctime() prints it "
+	                         "(\"[Sat Nov  1 10:00:00 2026] \"): byte 1 differs");
+	/* the right shape, but no such date */
+	snprintf(reply, sizeof(reply), "[Sat Nov 31 10:00:00 2026] hi\n");
 	assert_int_equal(
 	    match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
 	    MATCH_MISMATCH);
 	assert_string_equal(why,
 	                    "the time is not in ctime() format (\"Sat Nov 21 10:00:00 2026\")");
+	/* a day padded with 0 is not ctime()'s */
+	snprintf(reply, sizeof(reply), "[Sun Nov 01 10:00:00 2026] hi\n");
+	assert_int_equal(
+	    match_timestamp(B(reply), strlen(reply), B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+	    MATCH_MISMATCH);
+	assert_string_equal(why, "expected \"[CTIME] \" at the start, as ctime() prints it "
+	                         "(\"[Sat Nov  1 10:00:00 2026] \"): byte 9 differs");
+	/* a prefix of the right shape waits for more */
+	assert_int_equal(match_timestamp(B("[Sun Nov  1 1"), 13, B("hi\n"), 3, now, 2, &used, why,
+	                                 sizeof(why)),
+	                 MATCH_NEED_MORE);
 	/* no bracket at all fails at the first byte */
 	assert_int_equal(match_timestamp(B("hi"), 2, B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
 	                 MATCH_MISMATCH);
-	assert_string_equal(why, "expected \"[CTIME] \" at the start");
+	assert_string_equal(why, "expected \"[CTIME] \" at the start, as ctime() prints it "
+	                         "(\"[Sat Nov  1 10:00:00 2026] \"): byte 0 differs");
 }
 
 static void test_match_parse_ctime_weekday_checked(void **state)

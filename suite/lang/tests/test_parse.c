@@ -532,6 +532,62 @@ static void test_parse_snapshot_and_counts(void **state)
 	plan_free(p);
 }
 
+static void test_parse_refused_and_datagram_timestamp(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = parse_ok(HDR "connect c\n"
+	                 "expect c refused\n"
+	                 "connect u udp\n"
+	                 "expect u datagram timestamp \"hi\" within 1s\n"
+	                 "snapshot base\n"
+	                 "expect rss <= base + 16384\n");
+	assert_pos(&p->stmts[1], PLAN_EXPECT_REFUSED, 3, 1);
+	assert_string_equal(p->stmts[1].conn, "c");
+	assert_int_equal(p->stmts[1].ms, 2000);
+	assert_pos(&p->stmts[3], PLAN_EXPECT_DATAGRAM_TIMESTAMP, 5, 1);
+	assert_rendered(&p->stmts[3].data, 0, LIT("hi"));
+	assert_int_equal(p->stmts[3].ms, 1000);
+	assert_pos(&p->stmts[5], PLAN_EXPECT_COUNT, 7, 1);
+	assert_int_equal(p->stmts[5].resource, PLAN_RES_RSS);
+	assert_int_equal(p->stmts[5].slack, 16384);
+	plan_free(p);
+}
+
+static void test_parse_measure_stagger_and_measured_limits(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = parse_ok(HDR "connect one\n"
+	                 "measure lat\n"
+	                 "  write one \"x\\n\"\n"
+	                 "  expect one \"x\\n\"\n"
+	                 "end\n"
+	                 "parallel 10 stagger 5ms within lat * 2 + 200ms\n"
+	                 "  connect c\n"
+	                 "  expect c eof within lat * 3\n"
+	                 "end\n"
+	                 "parallel 2 stagger 1s\nend\n");
+	assert_pos(&p->stmts[1], PLAN_MEASURE, 3, 1);
+	assert_string_equal(p->stmts[1].snapshot, "lat");
+	assert_int_equal(p->stmts[1].count, 1);
+	assert_int_equal(p->stmts[1].nbody, 2);
+	assert_pos(&p->stmts[2], PLAN_PARALLEL, 7, 1);
+	assert_int_equal(p->stmts[2].stagger_ms, 5);
+	assert_string_equal(p->stmts[2].within_name, "lat");
+	assert_int_equal(p->stmts[2].within_mul, 2);
+	assert_int_equal(p->stmts[2].ms, 200);
+	assert_string_equal(p->stmts[2].body[1].within_name, "lat");
+	assert_int_equal(p->stmts[2].body[1].within_mul, 3);
+	assert_int_equal(p->stmts[2].body[1].ms, 0);
+	assert_int_equal(p->stmts[3].stagger_ms, 1000);
+	assert_int_equal(p->stmts[3].ms, 0);
+	assert_string_equal(p->stmts[3].within_name, "");
+	plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +614,8 @@ int main(void)
 	    cmocka_unit_test(test_parse_restart_and_signals),
 	    cmocka_unit_test(test_parse_expect_exit_and_second_instance),
 	    cmocka_unit_test(test_parse_snapshot_and_counts),
+	    cmocka_unit_test(test_parse_refused_and_datagram_timestamp),
+	    cmocka_unit_test(test_parse_measure_stagger_and_measured_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
