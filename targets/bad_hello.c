@@ -104,13 +104,13 @@ struct conn {
 
 /* One connection's state while it is served. */
 struct session {
-	int fd;                /* the connection */
-	struct server *srv;    /* settings and the serial-delay lock */
-	unsigned char *line;   /* line framing: bytes not yet a whole line */
-	size_t len, cap;       /* bytes in line, bytes allocated */
-	size_t scan;           /* line[0..scan) holds no LF: search from here */
-	unsigned char *reply;  /* reply buffer */
-	size_t reply_cap;      /* bytes allocated for reply */
+	int fd;               /* the connection */
+	struct server *srv;   /* settings and the serial-delay lock */
+	unsigned char *line;  /* line framing: bytes not yet a whole line */
+	size_t len, cap;      /* bytes in line, bytes allocated */
+	size_t scan;          /* line[0..scan) holds no LF: search from here */
+	unsigned char *reply; /* reply buffer */
+	size_t reply_cap;     /* bytes allocated for reply */
 };
 
 /* What a message does to its connection. */
@@ -492,8 +492,8 @@ static enum verdict message(struct session *s, const unsigned char *name, size_t
  * longer than HELLO_MAX_LINE (or memory runs out). */
 static int append(struct session *s, const unsigned char *data, size_t len)
 {
-	size_t limit = s->srv->cfg->defect == DEFECT_UNBOUNDED_LINE ? SIZE_MAX / 2
-	                                                             : HELLO_MAX_LINE + 2;
+	size_t limit =
+	    s->srv->cfg->defect == DEFECT_UNBOUNDED_LINE ? SIZE_MAX / 2 : HELLO_MAX_LINE + 2;
 
 	if (s->len + len > limit)
 		return -1;
