@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,15 +30,32 @@ static int fail_at(char *err, size_t errlen, const char *call, const struct addr
 	return -e;
 }
 
-/* A Unix socket file left by a dead server refuses connections. */
+/* A Unix socket file left by a dead server: no socket of that type in
+ * the kernel is bound to the path (/proc/net/unix). Asked of the kernel,
+ * not by connecting: a connect would be a client of a live server (and
+ * the one client of a server that serves one). Unreadable: not stale. */
 static int unix_socket_is_stale(const struct addr *a, int type)
 {
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0), stale;
+	const char *path = ((const struct sockaddr_un *)&a->ss)->sun_path;
+	char line[PATH_MAX + 128];
+	unsigned long t;
+	int stale = 1, skip;
+	FILE *f = fopen("/proc/net/unix", "re");
 
-	if (fd < 0)
+	if (!f)
 		return 0;
-	stale = connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 && errno == ECONNREFUSED;
-	close(fd);
+	while (stale && fgets(line, sizeof(line), f)) {
+		char *p = line;
+		skip = 0;
+		line[strcspn(line, "\n")] = '\0';
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %*s %lx %*s %*s %n", &t, &skip) < 1 || skip <= 0)
+			continue;
+		p += skip;
+		if ((int)t == type && strcmp(p, path) == 0)
+			stale = 0;
+	}
+	fclose(f);
 	return stale;
 }
 

@@ -33,6 +33,7 @@ struct engine {
 	enum verdict verdict;         /* PASS until something fails */
 	char *message;                /* failure message (owned) */
 	unsigned line;                /* failing line */
+	int death_told;               /* the message already says how the target died */
 };
 
 static struct engine *engine_of(struct casectx *ctx)
@@ -123,6 +124,7 @@ static void on_target_exit(struct target *t, int status, void *arg)
 	}
 	target_exit_info(t, &code, &signo);
 	op_log(&e->ctx, "target", "exited unexpectedly", NULL, 0);
+	e->death_told = 1;
 	if (signo)
 		fail_at_root(e, "the target died of signal %d (%s) during the case", signo,
 		             strsignal(signo));
@@ -149,7 +151,7 @@ static void note_target_death(struct engine *e)
 	int code = -1, signo = 0;
 	char *more;
 
-	if (e->verdict == VERDICT_PASS || e->ctx.exit_expected ||
+	if (e->verdict == VERDICT_PASS || e->ctx.exit_expected || e->death_told ||
 	    !target_launched(e->env->target) || !target_exit_info(e->env->target, &code, &signo) ||
 	    !e->message)
 		return;

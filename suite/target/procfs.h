@@ -45,6 +45,14 @@ struct procfs_proc {
 	char comm[17]; /* command name (TASK_COMM_LEN), NUL-terminated */
 };
 
+#define PROCFS_PF_EXITING 0x4u /* the kernel's flag of a task in exit() */
+
+/* How pid is ending, from /proc/PID/stat: 1 when it is a zombie (exited,
+ * not reaped yet), with *wstatus as waitpid() gives it (its exit_code
+ * field); 2 while it is exiting (its fds are being closed); 0 when it
+ * runs, or cannot be read. */
+int procfs_exit_status(pid_t pid, int *wstatus);
+
 /* Parses one line of /proc/net/{tcp,udp}[6]. Returns 0, or -1 for the
  * header line and anything malformed. */
 int procfs_parse_inet_row(const char *line, struct procfs_inet_row *out);

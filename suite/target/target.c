@@ -19,11 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "escape.h"
 #include "procfs.h"
 #include "scale.h"
+
+#define EXIT_SETTLE_MS 100 /* most a dying target is waited for to become a zombie */
 
 uint64_t target_scaled(const struct target *t, uint64_t ms)
 {
@@ -413,8 +417,27 @@ int target_running(const struct target *t)
 
 int target_exit_info(const struct target *t, int *status, int *signo)
 {
+	int ws = 0, dying = 0;
+
+	if (t->cur && child_exited(t->cur, status, signo))
+		return 1; /* exited, output still draining */
+	/* A process in exit() is a zombie within a few ms; its closed
+	 * sockets are how a case usually learns it is dying. */
+	for (int i = 0; t->cur && i < EXIT_SETTLE_MS &&
+	                (dying = procfs_exit_status(child_pid(t->cur), &ws)) == 2;
+	     i++)
+		(void)nanosleep(&(struct timespec){0, 1000000}, NULL);
+	if (t->cur && dying == 1) {
+		/* Dead, and libuv has not reaped it yet: a connection can see
+		 * the death (EOF, reset) before SIGCHLD is handled. */
+		if (status)
+			*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+		if (signo)
+			*signo = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+		return 1;
+	}
 	if (t->cur)
-		return child_exited(t->cur, status, signo); /* exited, still draining */
+		return 0;
 	if (!t->exited)
 		return 0;
 	if (status)

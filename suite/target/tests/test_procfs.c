@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -282,10 +283,33 @@ static void test_procfs_counts_live(void **state)
 	assert_int_equal(procfs_thread_count(child), -ENOENT);
 }
 
+/* A child that exited is seen as such before anyone reaps it. */
+static void test_procfs_exit_status_of_a_zombie(void **state)
+{
+	int ws = -1, rc = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(procfs_exit_status(getpid(), &ws), 0); /* running */
+	assert_int_equal(ws, -1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(7);
+	for (int i = 0; i < 2000 && (rc = procfs_exit_status(pid, &ws)) != 1; i++)
+		(void)nanosleep(&(struct timespec){0, 1000000}, NULL);
+	assert_int_equal(rc, 1);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 7);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_int_equal(procfs_exit_status(pid, &ws), 0); /* reaped: gone */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_procfs_parse_tcp_row),
+	    cmocka_unit_test(test_procfs_exit_status_of_a_zombie),
 	    cmocka_unit_test(test_procfs_parse_tcp6_and_udp_rows),
 	    cmocka_unit_test(test_procfs_parse_unix_rows),
 	    cmocka_unit_test(test_procfs_parse_stat_ppid),
