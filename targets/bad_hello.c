@@ -4,16 +4,15 @@
  * PROTOCOLS.md: "Welcome!" on connect, "Hello, NAME!" per line after
  * --delay, the line exit or EOF ends the connection, a thread per
  * client) with exactly one planted defect, chosen by --defect. Like
- * bad-echo it proves that the suite tells right from wrong, and it is
- * self-contained (no project library) for the same reason: a wrong
- * server must not share code with the reference it is judged against.
+ * bad-echo it proves that the suite tells right from wrong, and like it
+ * links nothing from reference/ (only badnet, the targets' own correct
+ * plumbing): a wrong server must not share code with the reference it
+ * is judged against.
  * targets/README.md lists the defects, the rule each breaks and the
  * cases that catch it.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -23,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "badnet.h"
 
 #define PROG              "bad-hello"
 #define HELLO_PORT        9999
@@ -36,8 +35,6 @@
 #define HELLO_MAX_CLIENTS 1024  /* live connections; the rest wait in the backlog */
 #define HELLO_BACKLOG     1024
 #define HELLO_STACK       (256 * 1024) /* room for HELLO_READ even under ASan */
-#define HELLO_TEXT_MAX    (sizeof(((struct sockaddr_un *)0)->sun_path) + 16)
-#define HELLO_ERR_MAX     (HELLO_TEXT_MAX + 128)
 
 enum defect {
 	DEFECT_NONE = -1,
@@ -81,11 +78,10 @@ enum framing { FRAMING_LINE, FRAMING_CHUNK };
 
 /* Settings from the command line. */
 struct config {
-	enum defect defect;           /* the one planted bug */
-	enum framing framing;         /* line (default) or chunk */
-	long delay_ms;                /* pause before each reply */
-	struct sockaddr_storage addr; /* where to listen */
-	socklen_t addrlen;            /* bytes of addr in use */
+	enum defect defect;      /* the one planted bug */
+	enum framing framing;    /* line (default) or chunk */
+	long delay_ms;           /* pause before each reply */
+	struct badnet_addr addr; /* where to listen */
 };
 
 /* State shared by the accept loop and the connection threads; owned by main. */
@@ -137,184 +133,12 @@ static void usage(FILE *out)
 	             "SIGINT.\n");
 }
 
-static int parse_port(const char *text, uint16_t *port)
-{
-	unsigned long v = 0;
-
-	if (!*text || strlen(text) > 5)
-		return -1;
-	for (const char *p = text; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-static int parse_unix(const char *path, struct config *cfg)
-{
-	struct sockaddr_un *sun = (struct sockaddr_un *)&cfg->addr;
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof(sun->sun_path))
-		return -1;
-	sun->sun_family = AF_UNIX;
-	memcpy(sun->sun_path, path, n + 1);
-	cfg->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-	return 0;
-}
-
-/* Parses ADDR (see usage) into cfg; port is used unless ADDR names one. */
-static int parse_addr(const char *text, uint16_t port, struct config *cfg)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg->addr;
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *end, *port_text = NULL;
-	size_t hlen;
-
-	memset(&cfg->addr, 0, sizeof(cfg->addr));
-	if (strncmp(text, "unix:", 5) == 0)
-		return parse_unix(text + 5, cfg);
-	if (text[0] == '[') {
-		end = strchr(text, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		hlen = (size_t)(end - text - 1);
-		text++;
-		port_text = end[1] == ':' ? end + 2 : NULL;
-	} else {
-		end = strchr(text, ':');
-		/* One colon: HOST:PORT. Several: a bare IPv6 address. */
-		hlen = end && !strchr(end + 1, ':') ? (size_t)(end - text) : strlen(text);
-		port_text = text[hlen] == ':' ? text + hlen + 1 : NULL;
-	}
-	if (hlen >= sizeof(host) || (port_text && parse_port(port_text, &port) < 0))
-		return -1;
-	memcpy(host, text, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		cfg->addrlen = sizeof(*sin);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		cfg->addrlen = sizeof(*sin6);
-		return 0;
-	}
-	return -1;
-}
-
-/* Formats a socket address as the readiness line and error messages show it. */
-static char *format_addr(const struct sockaddr_storage *ss, char *out, size_t outlen)
-{
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-	} else {
-		snprintf(out, outlen, "unix:%s", ((const struct sockaddr_un *)ss)->sun_path);
-	}
-	return out;
-}
-
-/* A Unix socket file nobody listens on is left over from a dead run. */
-static int unix_is_stale(const struct config *cfg)
-{
-	struct stat st;
-	int fd, stale;
-
-	if (lstat(((const struct sockaddr_un *)&cfg->addr)->sun_path, &st) < 0 ||
-	    !S_ISSOCK(st.st_mode))
-		return 0;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	stale = connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0 &&
-	        errno == ECONNREFUSED;
-	close(fd);
-	return stale;
-}
-
-static int set_reuse(int fd, const struct config *cfg, char *err, size_t errlen)
-{
-	int one = 1;
-
-	if (cfg->addr.ss_family == AF_UNIX)
-		return 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
-		snprintf(err, errlen, "setsockopt(SO_REUSEADDR): %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Opens the listening socket and writes the bound address to text.
- * Returns the fd, or -1 with err filled as "bind(ADDR): REASON". */
-static int open_listener(const struct config *cfg, char *text, size_t textlen, char *err,
-                         size_t errlen)
-{
-	struct sockaddr_storage bound;
-	socklen_t blen = sizeof(bound);
-	const char *call = "socket";
-	int fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
-
-	format_addr(&cfg->addr, text, textlen);
-	if (fd < 0)
-		goto fail;
-	if (set_reuse(fd, cfg, err, errlen) < 0) {
-		close(fd);
-		return -1;
-	}
-	call = "bind";
-	if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0) {
-		if (errno != EADDRINUSE || cfg->addr.ss_family != AF_UNIX || !unix_is_stale(cfg))
-			goto fail;
-		unlink(((const struct sockaddr_un *)&cfg->addr)->sun_path);
-		if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0)
-			goto fail;
-	}
-	call = "listen";
-	if (listen(fd, HELLO_BACKLOG) < 0)
-		goto fail;
-	call = "getsockname";
-	if (getsockname(fd, (struct sockaddr *)&bound, &blen) < 0)
-		goto fail;
-	if (cfg->addr.ss_family != AF_UNIX) /* the port the kernel chose for 0 */
-		format_addr(&bound, text, textlen);
-	return fd;
-fail:
-	e = errno;
-	snprintf(err, errlen, "%s(%s): %s", call, text, strerror(e));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
 static int find_defect(const char *name)
 {
 	for (int i = 0; i < DEFECT_COUNT; i++)
 		if (strcmp(name, defects[i].name) == 0)
 			return i;
 	return DEFECT_NONE;
-}
-
-static int bad_usage(const char *what, const char *arg)
-{
-	fprintf(stderr, "%s: %s \"%s\" (try --help)\n", PROG, what, arg);
-	return 2;
 }
 
 /* Parses SECONDS (0 to 60, a fraction allowed) into milliseconds. */
@@ -331,51 +155,58 @@ static int parse_delay(const char *text, long *ms)
 	return 0;
 }
 
+/* Takes --framing and --delay out of argv (badnet knows only the options
+ * every wrong server has) into cfg and rest. Returns -1, or 2 after a
+ * usage error. */
+static int take_own_options(int argc, char **argv, struct config *cfg, char **rest, int *nrest)
+{
+	*nrest = 0;
+	rest[(*nrest)++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int framing = strcmp(opt, "--framing") == 0, delay = strcmp(opt, "--delay") == 0;
+
+		if (!(framing || delay) || !val) {
+			rest[(*nrest)++] = argv[i];
+			continue;
+		}
+		i++;
+		if (framing && strcmp(val, "line") == 0)
+			cfg->framing = FRAMING_LINE;
+		else if (framing && strcmp(val, "chunk") == 0)
+			cfg->framing = FRAMING_CHUNK;
+		else if (framing)
+			return badnet_bad_usage(PROG, "bad framing (line or chunk)", val);
+		else if (parse_delay(val, &cfg->delay_ms) < 0)
+			return badnet_bad_usage(PROG, "bad delay (0 to 60 seconds)", val);
+	}
+	rest[*nrest] = NULL;
+	return -1;
+}
+
 /* Returns -1 to go on serving, else the exit status (help or usage error). */
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	const char *bind_text = "127.0.0.1", *defect = NULL, *port_text = NULL;
-	uint16_t port = HELLO_PORT;
+	struct badnet_opts o = {.prog = PROG, .port = HELLO_PORT, .usage = usage};
+	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+	int nrest, status;
 
+	if (!rest) {
+		fprintf(stderr, "%s: out of memory\n", PROG);
+		return 1;
+	}
 	cfg->framing = FRAMING_LINE;
 	cfg->delay_ms = 1000;
-	for (int i = 1; i < argc; i += 2) {
-		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (!val)
-			return bad_usage("missing value or unknown option", opt);
-		if (strcmp(opt, "-d") == 0 || strcmp(opt, "--defect") == 0)
-			defect = val;
-		else if (strcmp(opt, "-p") == 0 || strcmp(opt, "--port") == 0)
-			port_text = val;
-		else if (strcmp(opt, "-b") == 0 || strcmp(opt, "--bind") == 0)
-			bind_text = val;
-		else if (strcmp(opt, "--framing") == 0 && strcmp(val, "line") == 0)
-			cfg->framing = FRAMING_LINE;
-		else if (strcmp(opt, "--framing") == 0 && strcmp(val, "chunk") == 0)
-			cfg->framing = FRAMING_CHUNK;
-		else if (strcmp(opt, "--framing") == 0)
-			return bad_usage("bad framing (line or chunk)", val);
-		else if (strcmp(opt, "--delay") == 0) {
-			if (parse_delay(val, &cfg->delay_ms) < 0)
-				return bad_usage("bad delay (0 to 60 seconds)", val);
-		} else
-			return bad_usage("unknown option", opt);
-	}
-	if (!defect)
-		return bad_usage("missing option", "--defect NAME");
-	cfg->defect = (enum defect)find_defect(defect);
+	status = take_own_options(argc, argv, cfg, rest, &nrest);
+	if (status < 0)
+		status = badnet_parse_args(nrest, rest, &o);
+	free(rest);
+	if (status >= 0)
+		return status;
+	cfg->addr = o.addr;
+	cfg->defect = (enum defect)find_defect(o.defect);
 	if (cfg->defect == DEFECT_NONE)
-		return bad_usage("unknown defect", defect);
-	if (port_text && parse_port(port_text, &port) < 0)
-		return bad_usage("bad port", port_text);
-	if (parse_addr(bind_text, port, cfg) < 0)
-		return bad_usage("bad address (expected IPv4, IPv6, [IPV6]:PORT or unix:PATH)",
-		                 bind_text);
+		return badnet_bad_usage(PROG, "unknown defect", o.defect);
 	return -1;
 }
 
@@ -395,14 +226,6 @@ static int send_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&left, &left) < 0 && errno == EINTR)
-		;
 }
 
 /* Defect no-halfclose: has the client already sent its EOF? */
@@ -462,7 +285,7 @@ static enum verdict reply(struct session *s, const unsigned char *name, size_t l
 	/* Defect serial-delay: every client waits for the others' delays. */
 	if (serial)
 		pthread_mutex_lock(&s->srv->serial);
-	sleep_ms(cfg->delay_ms);
+	badnet_sleep_ms(cfg->delay_ms);
 	if (cfg->defect == DEFECT_NO_HALFCLOSE && peer_half_closed(s->fd))
 		v = END_GONE; /* defect: the reply owed is dropped */
 	else if ((n = compose(s, name, len)) == 0 || send_all(s->fd, s->reply, n) < 0)
@@ -693,71 +516,42 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
-/* Ignores SIGPIPE and blocks the stop signals in this thread (and so in
- * every thread it starts); stop receives the ones to wait for. */
-static int setup_signals(sigset_t *stop)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) < 0)
-		return -1;
-	sigemptyset(stop);
-	sigaddset(stop, SIGINT);
-	sigaddset(stop, SIGTERM);
-	return sigprocmask(SIG_BLOCK, stop, NULL);
-}
-
 int main(int argc, char **argv)
 {
-	char text[HELLO_TEXT_MAX], err[HELLO_ERR_MAX];
+	char text[BADNET_TEXT_MAX], err[BADNET_ERR_MAX];
 	struct config cfg;
 	struct server srv;
 	sigset_t stop;
 	pthread_t tid;
-	int status, signo, rc;
+	int status, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	status = parse_args(argc, argv, &cfg);
 	if (status >= 0)
 		return status;
-	if (setup_signals(&stop) < 0) {
+	if (badnet_signals(0, 0, &stop) < 0) {
 		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
 		return 1;
 	}
 	srv.cfg = &cfg;
-	srv.lfd = open_listener(&cfg, text, sizeof(text), err, sizeof(err));
-	if (srv.lfd < 0) {
-		fprintf(stderr, "%s: %s\n", PROG, err);
-		return 1;
-	}
 	if (sem_init(&srv.slots, 0, HELLO_MAX_CLIENTS) < 0 ||
 	    (errno = pthread_mutex_init(&srv.serial, NULL)) != 0) {
 		fprintf(stderr, "%s: sem_init/pthread_mutex_init: %s\n", PROG, strerror(errno));
 		return 1;
 	}
-	printf("listening on %s\n", text);
-	if (fflush(stdout) == EOF) {
-		fprintf(stderr, "%s: stdout: %s\n", PROG, strerror(errno));
+	srv.lfd = badnet_open(&cfg.addr, SOCK_STREAM, HELLO_BACKLOG, BADNET_REUSEADDR, text,
+	                      sizeof(text), err, sizeof(err));
+	if (srv.lfd < 0) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 1;
 	}
+	if (badnet_announce(PROG, text) < 0)
+		return 1;
 	rc = pthread_create(&tid, NULL, accept_main, &srv);
 	if (rc != 0) {
 		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
 		return 1;
 	}
-	do
-		rc = sigwait(&stop, &signo);
-	while (rc == EINTR);
-	if (rc != 0) {
-		fprintf(stderr, "%s: sigwait: %s\n", PROG, strerror(rc));
-		return 1;
-	}
-	/* Leaving ends the accept loop and every connection thread with it;
-	 * the kernel closes the listening socket. Only a path needs removing. */
-	if (cfg.addr.ss_family == AF_UNIX)
-		unlink(((struct sockaddr_un *)&cfg.addr)->sun_path);
-	exit(0);
+	/* Leaving ends the accept loop and every connection thread with it. */
+	exit(badnet_wait_stop(PROG, &stop, &cfg.addr));
 }
