@@ -216,8 +216,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		read_ended(c, n);
 	} else {
 		op_log(c->ctx, c->name, "read", (const uint8_t *)buf->base, (size_t)n);
+		c->last_rx_ns = uv_hrtime();
 		if (!c->first_rx_ns)
-			c->first_rx_ns = uv_hrtime();
+			c->first_rx_ns = c->last_rx_ns;
 		if (rx_append(c, (const uint8_t *)buf->base, (size_t)n) < 0) {
 			strbuf_printf(&msg, "out of memory buffering %s", c->name);
 			c->ctx->host->failed(c->ctx, NULL, VERDICT_ERROR, &msg);
@@ -483,6 +484,7 @@ void conn_write(struct op *op, struct conn *c)
 	op->conn = c;
 	w->len = plan_bytes_len(&op->stmt->data, op->index);
 	plan_cursor_init(&w->data, &op->stmt->data, op->index);
+	c->last_write_ns = uv_hrtime();
 	if (w->len == 0) {
 		op_done(op);
 		return;

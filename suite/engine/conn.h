@@ -72,6 +72,8 @@ struct conn {
 	uint64_t connect_ns;        /* when the connect started */
 	uint64_t connected_ns;      /* when the connection was established */
 	uint64_t first_rx_ns;       /* when its first byte arrived; 0: none yet */
+	uint64_t last_rx_ns;        /* when bytes last arrived; 0: none yet */
+	uint64_t last_write_ns;     /* when its last write started; 0: none yet */
 	int paused;                 /* pause statement: not reading */
 	int full;                   /* not reading: rx reached CONN_RX_LIMIT */
 	struct dgram *dq, *dq_tail; /* UDP: received datagrams */

@@ -24,13 +24,13 @@ void diagnose_parallel(struct strbuf *msg, const struct diag_block *d)
 		strbuf_printf(msg,
 		              ": clients are served one at a time (the %ld that were answered "
 		              "finished one after another, %llu ms apart on average, while %ld "
-		              "connected clients got nothing)",
+		              "connected clients waited with no answer)",
 		              d->done, (unsigned long long)(d->done_span_ms / (uint64_t)(d->done - 1)),
 		              d->waiting);
 		return;
 	}
 	if (d->waiting > 0)
-		strbuf_printf(msg, ": %ld connected client%s got no byte back", d->waiting,
+		strbuf_printf(msg, ": %ld connected client%s waited with no answer", d->waiting,
 		              d->waiting == 1 ? "" : "s");
 }
 

@@ -27,7 +27,7 @@ struct diag_block {
 	long done;              /* ran to their end */
 	uint64_t done_span_ms;  /* from the first of them ending to the last */
 	long slow_connects;     /* connects that took (or are taking) DIAG_SLOW_CONNECT_MS+ */
-	long waiting;           /* connected, nothing received yet */
+	long waiting;           /* connected, nothing received since connecting or writing */
 	long backlog;           /* the target's listen backlog, or < 0 when unknown */
 	uint64_t limit_ms;      /* the block's limit, scaled */
 };

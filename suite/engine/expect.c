@@ -234,7 +234,7 @@ static enum eval fail(struct op *op, const char *why)
 	              dur(op_within(op), d, sizeof(d)));
 	describe(&msg, &dump, &got, at, "received:");
 	conn_status(c, &msg);
-	if (!why && known_kind(kind) && c->known.matched < c->known.total) {
+	if (!why && known_kind(kind) && c->known.matched > 0 && c->known.matched < c->known.total) {
 		snprintf(short_of, sizeof(short_of), "the reply stopped short: %llu of %llu bytes arrived",
 		         (unsigned long long)c->known.matched, (unsigned long long)c->known.total);
 		why = short_of;

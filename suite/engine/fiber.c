@@ -321,7 +321,9 @@ static void on_block_timeout(struct op *op)
 			if (!c || c->transport == PLAN_TRANSPORT_UDP)
 				continue;
 			d.slow_connects += took / 1000000 >= DIAG_SLOW_CONNECT_MS;
-			d.waiting += c->connected_ns && !c->first_rx_ns && !conn_ended(c);
+			/* waiting: nothing since it connected, or since its last write */
+			d.waiting += c->connected_ns && !conn_ended(c) &&
+			             (!c->first_rx_ns || c->last_rx_ns < c->last_write_ns);
 		}
 	}
 	diagnose_parallel(&msg, &d);

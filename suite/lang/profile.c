@@ -2,7 +2,7 @@
 /*
  * The profile table. Reference servers listen where the runner says
  * ({addr}) and use the framing the run asks for ({framing}); hello runs
- * with --delay 0.2 so its concurrency cases stay quick but a serialised
+ * with --delay 0.1 so its concurrency cases stay quick but a serialised
  * server still shows.
  */
 #include "profile.h"
@@ -20,7 +20,7 @@ static const struct profile profiles[] = {
     {"udp-echo", "000", "UDP echo: each datagram back whole to its sender",
      "{bin}/ref-udp-echo -b {addr}", SOCK_DGRAM, 0},
     {"hello", "002", "Welcome!, then Hello, NAME! per line; exit ends it; concurrent",
-     "{bin}/ref-hello --delay 0.2 --framing {framing} -b {addr}", SOCK_STREAM, 1},
+     "{bin}/ref-hello --delay 0.1 --framing {framing} -b {addr}", SOCK_STREAM, 1},
     {"timestamp", "003", "[CTIME] DATA per line, one client at a time",
      "{bin}/ref-timestamp --framing {framing} -b {addr}", SOCK_STREAM, 1},
     {"timestamp-udp", "003", "[CTIME] DATA per datagram", "{bin}/ref-timestamp --udp -b {addr}",

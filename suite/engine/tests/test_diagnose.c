@@ -43,8 +43,8 @@ static void test_diagnose_served_in_turn(void **state)
 	(void)state;
 	check_parallel(&d, "parallel 10: 7 of 10 instances not done within 600 ms: clients are "
 	                   "served one at a time (the 3 that were answered finished one after "
-	                   "another, 200 ms apart on average, while 7 connected clients got "
-	                   "nothing)");
+	                   "another, 200 ms apart on average, while 7 connected clients waited "
+	                   "with no answer)");
 }
 
 static void test_diagnose_says_nothing_it_did_not_see(void **state)
@@ -55,7 +55,7 @@ static void test_diagnose_says_nothing_it_did_not_see(void **state)
 
 	(void)state;
 	check_parallel(&d, "parallel 10: 2 of 10 instances not done within 600 ms: 2 connected "
-	                   "clients got no byte back");
+	                   "clients waited with no answer");
 	/* Nobody waits for a first byte (slow, but answering): no cause. */
 	d.waiting = 0;
 	check_parallel(&d, "parallel 10: 2 of 10 instances not done within 600 ms");
@@ -63,7 +63,7 @@ static void test_diagnose_says_nothing_it_did_not_see(void **state)
 	d.done = 1;
 	d.waiting = 9;
 	check_parallel(&d, "parallel 10: 2 of 10 instances not done within 600 ms: 9 connected "
-	                   "clients got no byte back");
+	                   "clients waited with no answer");
 }
 
 static void test_diagnose_connect_note(void **state)
