@@ -731,7 +731,7 @@ class SetupErrors(Clean):
 
 class NodeTarget(Clean):
     """A Node.js echo server as users write them: the whole profile, many
-    runs (two at a time, on a seed of their own each), every one passing
+    runs (four at a time, on a seed of their own each), every one passing
     in its normal time (a hang fails at 60 s)."""
 
     # The slowest cases, whose load the runner's own tests cover: fifty
@@ -756,7 +756,7 @@ class NodeTarget(Clean):
                               for g in self.EXCLUDE))
         self.assertEqual(excluded, 4)
         start = time.monotonic()
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(self.one, range(1, runs + 1)))
         times = []
         for seed, result in results:
@@ -778,7 +778,7 @@ class PlantedDefects(Clean):
         def one(defect):
             return defect, run_json("--profile", "echo-threaded", "--target",
                                     f"{BIN}/bad-echo --defect {defect} -b {{addr}}")
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=4) as pool:
             cls.results = dict(pool.map(one, DEFECTS))
 
     def check(self, defect):
