@@ -381,7 +381,8 @@ static void answer_dgram(int fd, const struct serve_cfg *cfg, const uint8_t *msg
 	if (session_clock(proto, &pm, &tm) < 0 || proto->message(&pm, out, cap, &n) != PROTO_REPLY)
 		return;
 	if (n > SERVE_DGRAM_MAX)
-		return; /* no reply: over IPv6 it would fit, but the contract is one size for both */
+		return; /* no reply: over IPv6 it would fit, but the contract is one size for both
+		         */
 	if (m->from_len <= sizeof(sa_family_t)) {
 		report(cfg, "sendmsg(unnamed sender)", EDESTADDRREQ);
 		return;

@@ -46,8 +46,9 @@ static int cmd_list(int argc, char **argv)
 			       "what it checks");
 		if (!only)
 			printf("%-15s %-9s %-11s %5zu  %s\n", all[i].name, all[i].seeds,
-			       all[i].chunk ? "line, chunk" : all[i].socktype == SOCK_DGRAM ? "datagram"
-			                                                                 : "stream",
+			       all[i].chunk                    ? "line, chunk"
+			       : all[i].socktype == SOCK_DGRAM ? "datagram"
+			                                       : "stream",
 			       set.n, all[i].summary);
 		if (only)
 			printf("%s (seed %s): %s; %zu cases\n", all[i].name, all[i].seeds,

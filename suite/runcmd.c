@@ -286,8 +286,7 @@ static char *bin_dir(void)
 
 /* The target command of a run: --target or the profile's, {bin} and
  * {framing} filled in; NULL for --connect (and when memory ran out). */
-static char *command_of(const struct run_args *a, const struct profile *prof,
-                        const char *framing)
+static char *command_of(const struct run_args *a, const struct profile *prof, const char *framing)
 {
 	char *bin, *tmp, *cmd;
 

@@ -25,7 +25,8 @@ void diagnose_parallel(struct strbuf *msg, const struct diag_block *d)
 		              ": clients are served one at a time (the %ld that were answered "
 		              "finished one after another, %llu ms apart on average, while %ld "
 		              "connected clients waited with no answer)",
-		              d->done, (unsigned long long)(d->done_span_ms / (uint64_t)(d->done - 1)),
+		              d->done,
+		              (unsigned long long)(d->done_span_ms / (uint64_t)(d->done - 1)),
 		              d->waiting);
 		return;
 	}

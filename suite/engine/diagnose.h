@@ -22,14 +22,14 @@
 
 /* What the engine saw of a parallel block when its limit passed. */
 struct diag_block {
-	long count;             /* instances in all */
-	long live;              /* still running */
-	long done;              /* ran to their end */
-	uint64_t done_span_ms;  /* from the first of them ending to the last */
-	long slow_connects;     /* connects that took (or are taking) DIAG_SLOW_CONNECT_MS+ */
-	long waiting;           /* connected, nothing received since connecting or writing */
-	long backlog;           /* the target's listen backlog, or < 0 when unknown */
-	uint64_t limit_ms;      /* the block's limit, scaled */
+	long count;            /* instances in all */
+	long live;             /* still running */
+	long done;             /* ran to their end */
+	uint64_t done_span_ms; /* from the first of them ending to the last */
+	long slow_connects;    /* connects that took (or are taking) DIAG_SLOW_CONNECT_MS+ */
+	long waiting;          /* connected, nothing received since connecting or writing */
+	long backlog;          /* the target's listen backlog, or < 0 when unknown */
+	uint64_t limit_ms;     /* the block's limit, scaled */
 };
 
 /* "parallel N: K of N instances not done within L ms: CAUSE". */

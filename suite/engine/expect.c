@@ -235,7 +235,8 @@ static enum eval fail(struct op *op, const char *why)
 	describe(&msg, &dump, &got, at, "received:");
 	conn_status(c, &msg);
 	if (!why && known_kind(kind) && c->known.matched > 0 && c->known.matched < c->known.total) {
-		snprintf(short_of, sizeof(short_of), "the reply stopped short: %llu of %llu bytes arrived",
+		snprintf(short_of, sizeof(short_of),
+		         "the reply stopped short: %llu of %llu bytes arrived",
 		         (unsigned long long)c->known.matched, (unsigned long long)c->known.total);
 		why = short_of;
 	}
@@ -351,11 +352,12 @@ static enum eval eval_datagram(struct op *op)
 		return fail(op, NULL);
 	if (op->stmt->op == PLAN_EXPECT_DATAGRAM_TIMESTAMP) {
 		size_t used = 0;
-		enum match_result r = match_timestamp(c->rx, c->rx_len, x->want, x->want_len,
-		                                      time(NULL), STAMP_SLACK_S, &used, why,
-		                                      sizeof(why));
+		enum match_result r =
+		    match_timestamp(c->rx, c->rx_len, x->want, x->want_len, time(NULL),
+		                    STAMP_SLACK_S, &used, why, sizeof(why));
 		if (r == MATCH_NEED_MORE || (r == MATCH_OK && used != c->rx_len))
-			snprintf(why, sizeof(why), "a datagram of %zu bytes, expected \"[CTIME] \" and %zu",
+			snprintf(why, sizeof(why),
+			         "a datagram of %zu bytes, expected \"[CTIME] \" and %zu",
 			         c->rx_len, x->want_len);
 		if (r != MATCH_OK || used != c->rx_len)
 			return fail(op, why);

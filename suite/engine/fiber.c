@@ -186,7 +186,19 @@ static int unexplained_write(struct casectx *ctx, struct conn *c)
 	return 1;
 }
 
-static const struct plan_stmt *next_on_conn(const struct fiber *f);
+/* The next statement of this fiber on the connection of the current
+ * one, unless a block comes first; NULL if none. */
+static const struct plan_stmt *next_on_conn(const struct fiber *f)
+{
+	for (size_t i = f->pc + 1; i < f->n; i++) {
+		const struct plan_stmt *s = &f->stmts[i];
+		if (s->op == PLAN_PARALLEL || s->op == PLAN_REPEAT || s->op == PLAN_MEASURE)
+			return NULL;
+		if (strcmp(s->conn, f->op.stmt->conn) == 0)
+			return s;
+	}
+	return NULL;
+}
 
 static void step_connect(struct fiber *f)
 {
@@ -233,20 +245,6 @@ static void step_connect(struct fiber *f)
 }
 
 /* ---- statements ---- */
-
-/* The next statement of this fiber on the connection of the current
- * one, unless a block comes first; NULL if none. */
-static const struct plan_stmt *next_on_conn(const struct fiber *f)
-{
-	for (size_t i = f->pc + 1; i < f->n; i++) {
-		const struct plan_stmt *s = &f->stmts[i];
-		if (s->op == PLAN_PARALLEL || s->op == PLAN_REPEAT || s->op == PLAN_MEASURE)
-			return NULL;
-		if (strcmp(s->conn, f->op.stmt->conn) == 0)
-			return s;
-	}
-	return NULL;
-}
 
 /* When the next statement on this connection expects known bytes, they
  * are matched while the write still goes on: the echo of a large write
@@ -303,7 +301,9 @@ static void on_block_timeout(struct op *op)
 {
 	struct fiber *f = fiber_of(op);
 	const struct op_block *b = &op->u.block;
-	struct diag_block d = {.count = op->stmt->count, .live = b->live, .done = b->done,
+	struct diag_block d = {.count = op->stmt->count,
+	                       .live = b->live,
+	                       .done = b->done,
 	                       .done_span_ms = (b->last_done_ns - b->first_done_ns) / 1000000,
 	                       .backlog = target_listen_backlog(op->ctx->target),
 	                       .limit_ms = op_within(op)};
@@ -315,9 +315,10 @@ static void on_block_timeout(struct op *op)
 			continue;
 		for (struct binding *n = g->names; n; n = n->next) {
 			const struct conn *c = n->conn;
-			uint64_t took = c && c->connect_ns ? (c->connected_ns ? c->connected_ns : now) -
-			                                         c->connect_ns
-			                                   : 0;
+			uint64_t took =
+			    c && c->connect_ns
+			        ? (c->connected_ns ? c->connected_ns : now) - c->connect_ns
+			        : 0;
 			if (!c || c->transport == PLAN_TRANSPORT_UDP)
 				continue;
 			d.slow_connects += took / 1000000 >= DIAG_SLOW_CONNECT_MS;
@@ -338,7 +339,8 @@ static void block_end(struct fiber *f)
 
 	if (op->stmt->op == PLAN_MEASURE) {
 		if (op_measured(op->ctx, op->stmt->snapshot, ms) < 0) {
-			op_fail(op, VERDICT_ERROR, "more than %d measured durations", OP_MEASURE_MAX);
+			op_fail(op, VERDICT_ERROR, "more than %d measured durations",
+			        OP_MEASURE_MAX);
 			return;
 		}
 		op_log(op->ctx, "runner", "measured", (const uint8_t *)op->stmt->snapshot,
@@ -365,7 +367,8 @@ static void block_fill(struct fiber *f)
 		}
 		b->live++;
 		if (parallel)
-			child->start_delay = op_ms(op->ctx, op->stmt->stagger_ms * (uint64_t)child->op.index);
+			child->start_delay =
+			    op_ms(op->ctx, op->stmt->stagger_ms * (uint64_t)child->op.index);
 		fiber_run(child);
 	}
 	b->pumping = 0;
@@ -389,8 +392,8 @@ static void block_child_done(struct fiber *f)
 	b->last_done_ns = uv_hrtime();
 	if (b->done++ == 0)
 		b->first_done_ns = b->last_done_ns;
-	f->op.u.block.live--;
-	if (!f->op.ctx->finished && !f->op.u.block.pumping)
+	b->live--;
+	if (!f->op.ctx->finished && !b->pumping)
 		block_fill(f);
 }
 

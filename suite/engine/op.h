@@ -76,7 +76,7 @@ struct casectx {
 	struct conn *conns;            /* connections not yet freed */
 	struct fiber *fibers;          /* fibers not yet freed (fiber.c) */
 	struct snapshot snaps[OP_SNAP_MAX];
-	size_t nsnaps;          /* snapshots taken */
+	size_t nsnaps; /* snapshots taken */
 	struct measured measured[OP_MEASURE_MAX];
 	size_t nmeasured;       /* durations measured */
 	uint8_t scratch[65536]; /* read buffer lent to libuv */
@@ -106,10 +106,10 @@ struct op_expect {
 
 /* PLAN_PARALLEL and PLAN_REPEAT in flight. */
 struct op_block {
-	long next;             /* index of the next instance to start */
-	long live;             /* instances running */
-	int pumping;           /* block_pump() is on the stack: it starts the next one */
-	long done;             /* instances that ran to their end */
+	long next;              /* index of the next instance to start */
+	long live;              /* instances running */
+	int pumping;            /* block_pump() is on the stack: it starts the next one */
+	long done;              /* instances that ran to their end */
 	uint64_t first_done_ns; /* when the first of them ended */
 	uint64_t last_done_ns;  /* and the last */
 };

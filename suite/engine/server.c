@@ -58,8 +58,8 @@ static void on_exit_expected(struct target *t, int status, void *arg)
 	op_log(op->ctx, "target", "exited", NULL, 0);
 	if (want == PLAN_EXIT_NONZERO ? (signo != 0 || code != 0) : (signo == 0 && code == want)) {
 		op_done(op);
-	} else if (op->stmt->signo && (signo == op->stmt->signo ||
-	                               (signo == 0 && code == 128 + op->stmt->signo))) {
+	} else if (op->stmt->signo &&
+	           (signo == op->stmt->signo || (signo == 0 && code == 128 + op->stmt->signo))) {
 		op_done(op); /* ended by the signal it was sent, as a shell would report */
 	} else if (signo) {
 		op_fail(op, VERDICT_FAIL,
@@ -68,8 +68,8 @@ static void on_exit_expected(struct target *t, int status, void *arg)
 		        strsignal(signo));
 	} else {
 		op_fail(op, VERDICT_FAIL,
-		        "expected the target to exit with status %s%s, it exited with %d", what, alt,
-		        code);
+		        "expected the target to exit with status %s%s, it exited with %d", what,
+		        alt, code);
 	}
 }
 

@@ -25,9 +25,9 @@
 #define MISSING_CASE "missing case header: the first statement must be \"case FAMILY/NAME\""
 
 static const char *const reserved_words[] = {
-    "exit",  "second-instance", "fds",       "threads",  "children", "rss",
-    "line",  "regex",           "timestamp", "nothing",  "eof",      "reset",
-    "closed", "refused",        "datagram",  "no-datagram", NULL};
+    "exit",   "second-instance", "fds",       "threads",     "children", "rss",
+    "line",   "regex",           "timestamp", "nothing",     "eof",      "reset",
+    "closed", "refused",         "datagram",  "no-datagram", NULL};
 
 /* Grows an array to hold at least `need` entries of `size` bytes.
  * Returns the (possibly moved) array, or NULL with arr untouched. */
@@ -428,10 +428,10 @@ static int stmt_block(struct parser *p, const struct stmt_kind *k, const struct 
 	st = parse_new_stmt(p, k->op, kw);
 	if (st == NULL)
 		return -1;
-	if (k->op == PLAN_MEASURE ? parse_take_name(p, "duration", st->snapshot, &nt) < 0
-	                          : take_int(p, "an instance count",
-	                                     parallel ? "parallel count" : "repeat count", 1,
-	                                     parallel ? PARALLEL_MAX : REPEAT_MAX, &n) < 0)
+	if (k->op == PLAN_MEASURE
+	        ? parse_take_name(p, "duration", st->snapshot, &nt) < 0
+	        : take_int(p, "an instance count", parallel ? "parallel count" : "repeat count", 1,
+	                   parallel ? PARALLEL_MAX : REPEAT_MAX, &n) < 0)
 		return -1;
 	st->count = (long)n;
 	if (parallel && is_word(peek(p), "stagger")) {
@@ -469,8 +469,7 @@ static int stmt_end(struct parser *p, const struct stmt_kind *k, const struct le
 	if (end_of_stmt(p, kw) < 0)
 		return -1;
 	open = p->blocks[p->depth].open;
-	if (open->op == PLAN_MEASURE &&
-	    parse_names_add(p, &p->measured, open->snapshot, kw) < 0)
+	if (open->op == PLAN_MEASURE && parse_names_add(p, &p->measured, open->snapshot, kw) < 0)
 		return -1;
 	free(p->blocks[p->depth].conns);
 	memset(&p->blocks[p->depth], 0, sizeof(p->blocks[p->depth]));

@@ -68,7 +68,8 @@ int parse_stmt_snapshot(struct parser *p, const struct stmt_kind *k, const struc
 	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *nt;
 
-	if (st == NULL || parse_take_name(p, "snapshot", st->snapshot, &nt) < 0 || end_of_stmt(p, kw) < 0)
+	if (st == NULL || parse_take_name(p, "snapshot", st->snapshot, &nt) < 0 ||
+	    end_of_stmt(p, kw) < 0)
 		return -1;
 	p->plan->requires |= PLAN_REQ_LAUNCHED;
 	/* taking it again replaces the counts at run time */
@@ -238,4 +239,3 @@ int parse_stmt_expect(struct parser *p, const struct stmt_kind *k, const struct 
 		return -1;
 	return end_of_stmt(p, kw);
 }
-

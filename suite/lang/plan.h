@@ -91,16 +91,16 @@ enum plan_op {
 	PLAN_PAUSE,    /* pause NAME: stop reading (a slow reader) */
 	PLAN_RESUME,   /* resume NAME: read again */
 	/* expectations on a connection */
-	PLAN_EXPECT_BYTES,       /* expect NAME DATA within D: exactly these bytes next */
-	PLAN_EXPECT_LINE,        /* expect NAME line DATA within D: DATA then LF next */
-	PLAN_EXPECT_REGEX,       /* expect NAME regex "PCRE2" within D: a match at the start */
-	PLAN_EXPECT_TIMESTAMP,   /* expect NAME timestamp DATA within D: "[CTIME] DATA" */
-	PLAN_EXPECT_NOTHING,     /* expect NAME nothing for D: no byte arrives in D */
-	PLAN_EXPECT_EOF,         /* expect NAME eof within D: orderly close, nothing else */
-	PLAN_EXPECT_RESET,       /* expect NAME reset within D: connection reset */
-	PLAN_EXPECT_CLOSED,      /* expect NAME closed within D: EOF or reset */
-	PLAN_EXPECT_REFUSED,     /* expect NAME refused within D: its connect was refused */
-	PLAN_EXPECT_DATAGRAM,    /* expect NAME datagram DATA within D (UDP) */
+	PLAN_EXPECT_BYTES,     /* expect NAME DATA within D: exactly these bytes next */
+	PLAN_EXPECT_LINE,      /* expect NAME line DATA within D: DATA then LF next */
+	PLAN_EXPECT_REGEX,     /* expect NAME regex "PCRE2" within D: a match at the start */
+	PLAN_EXPECT_TIMESTAMP, /* expect NAME timestamp DATA within D: "[CTIME] DATA" */
+	PLAN_EXPECT_NOTHING,   /* expect NAME nothing for D: no byte arrives in D */
+	PLAN_EXPECT_EOF,       /* expect NAME eof within D: orderly close, nothing else */
+	PLAN_EXPECT_RESET,     /* expect NAME reset within D: connection reset */
+	PLAN_EXPECT_CLOSED,    /* expect NAME closed within D: EOF or reset */
+	PLAN_EXPECT_REFUSED,   /* expect NAME refused within D: its connect was refused */
+	PLAN_EXPECT_DATAGRAM,  /* expect NAME datagram DATA within D (UDP) */
 	PLAN_EXPECT_DATAGRAM_TIMESTAMP, /* expect NAME datagram timestamp DATA within D */
 	PLAN_EXPECT_NO_DATAGRAM, /* expect NAME no-datagram for D (UDP); the last expectation */
 	/* flow */
@@ -128,26 +128,26 @@ enum plan_resource {
 #define PLAN_EXIT_NONZERO (-1) /* expect exit nonzero */
 
 struct plan_stmt {
-	enum plan_op op;               /* what to do */
-	unsigned line, col;            /* where the statement starts, 1-based */
-	char conn[PLAN_NAME_MAX];      /* connection name ("" when none) */
-	enum plan_transport transport; /* CONNECT */
-	struct plan_bytes data;        /* WRITE, SEND, EXPECT_BYTES/LINE/TIMESTAMP/DATAGRAM;
-	                                  EXPECT_REGEX: the pattern */
-	struct plan_split split;       /* WRITE */
-	uint64_t gap_ms;               /* WRITE: pause between pieces */
-	uint64_t ms;                   /* within / for / sleep duration; PARALLEL: 0 = no limit */
+	enum plan_op op;                 /* what to do */
+	unsigned line, col;              /* where the statement starts, 1-based */
+	char conn[PLAN_NAME_MAX];        /* connection name ("" when none) */
+	enum plan_transport transport;   /* CONNECT */
+	struct plan_bytes data;          /* WRITE, SEND, EXPECT_BYTES/LINE/TIMESTAMP/DATAGRAM;
+	                                    EXPECT_REGEX: the pattern */
+	struct plan_split split;         /* WRITE */
+	uint64_t gap_ms;                 /* WRITE: pause between pieces */
+	uint64_t ms;                     /* within / for / sleep duration; PARALLEL: 0 = no limit */
 	char within_name[PLAN_NAME_MAX]; /* "within NAME * K + D": a measured duration, or "" */
-	long within_mul;               /* its K (ms above is the D) */
-	uint64_t stagger_ms;           /* PARALLEL: instance i starts i * stagger_ms later */
-	int signo;                     /* SIGNAL; EXPECT_EXIT: "or SIG", 0 when none */
-	int status;                    /* EXPECT_EXIT: status 0..255 or PLAN_EXIT_NONZERO */
-	long count;                    /* PARALLEL, REPEAT: instances, >= 1; MEASURE: 1 */
-	struct plan_stmt *body;        /* PARALLEL, REPEAT, MEASURE: owned array */
-	size_t nbody;                  /* entries in body */
-	char snapshot[PLAN_NAME_MAX];  /* SNAPSHOT, EXPECT_COUNT: snapshot name; MEASURE: its name */
-	enum plan_resource resource;   /* EXPECT_COUNT */
-	long slack;                    /* EXPECT_COUNT: the K of "<= NAME + K" */
+	long within_mul;                 /* its K (ms above is the D) */
+	uint64_t stagger_ms;             /* PARALLEL: instance i starts i * stagger_ms later */
+	int signo;                       /* SIGNAL; EXPECT_EXIT: "or SIG", 0 when none */
+	int status;                      /* EXPECT_EXIT: status 0..255 or PLAN_EXIT_NONZERO */
+	long count;                      /* PARALLEL, REPEAT: instances, >= 1; MEASURE: 1 */
+	struct plan_stmt *body;          /* PARALLEL, REPEAT, MEASURE: owned array */
+	size_t nbody;                    /* entries in body */
+	char snapshot[PLAN_NAME_MAX]; /* SNAPSHOT, EXPECT_COUNT: snapshot name; MEASURE: its name */
+	enum plan_resource resource;  /* EXPECT_COUNT */
+	long slack;                   /* EXPECT_COUNT: the K of "<= NAME + K" */
 };
 
 struct plan {

@@ -181,14 +181,12 @@ static void text_table(struct strbuf *sb, const struct report *r)
 /* Several runs (--all): one row per run, one column per family of the
  * case language, "passed/judged" in each cell (skips not counted, "-"
  * for a family without cases), then the run's own passed/judged. */
-static const char *const families[] = {"basic",  "partial-recv", "framing",
-                                       "concurrency", "exit", "reuse",
-                                       "limits", "resources", NULL};
+static const char *const families[] = {"basic", "partial-recv", "framing",   "concurrency", "exit",
+                                       "reuse", "limits",       "resources", NULL};
 
 #define FAMILY_COLS 9 /* the eight families and "total" */
 
-static void family_cell(const struct report_run *run, const char *family, char *out,
-                        size_t cap)
+static void family_cell(const struct report_run *run, const char *family, char *out, size_t cap)
 {
 	unsigned pass = 0, judged = 0;
 

@@ -107,38 +107,6 @@ int procfs_parse_stat(const char *text, struct procfs_proc *out)
 	return 0;
 }
 
-int procfs_exit_status(pid_t pid, int *wstatus)
-{
-	char path[64], buf[1024];
-	const char *paren, *p;
-	unsigned long flags = 0;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	if (!paren || paren[1] != ' ')
-		return 0;
-	/* After "(COMM) ", field 3 is the state, 9 the flags, 52 exit_code. */
-	for (p = paren + 2, field = 3; p && field < 52; field++) {
-		if (field == 9 && sscanf(p, "%lu", &flags) != 1)
-			return 0;
-		if ((p = strchr(p, ' ')))
-			p++;
-	}
-	if (paren[2] == 'Z')
-		return p && sscanf(p, "%d", wstatus) == 1 ? 1 : 0;
-	return flags & PROCFS_PF_EXITING ? 2 : 0;
-}
-
 int procfs_parse_stat_ppid(const char *text, long *ppid)
 {
 	struct procfs_proc p;
@@ -423,6 +391,31 @@ static int read_stat(const char *name, char *buf, size_t cap)
 		return -EIO;
 	buf[n] = '\0';
 	return 0;
+}
+
+int procfs_exit_status(pid_t pid, int *wstatus)
+{
+	char name[24], buf[1024];
+	const char *paren, *p;
+	unsigned long flags = 0;
+	int field;
+
+	snprintf(name, sizeof(name), "%ld", (long)pid);
+	if (read_stat(name, buf, sizeof(buf)) < 0)
+		return 0;
+	paren = strrchr(buf, ')');
+	if (!paren || paren[1] != ' ')
+		return 0;
+	/* After "(COMM) ", field 3 is the state, 9 the flags, 52 exit_code. */
+	for (p = paren + 2, field = 3; p && field < 52; field++) {
+		if (field == 9 && sscanf(p, "%lu", &flags) != 1)
+			return 0;
+		if ((p = strchr(p, ' ')))
+			p++;
+	}
+	if (paren[2] == 'Z')
+		return p && sscanf(p, "%d", wstatus) == 1 ? 1 : 0;
+	return flags & PROCFS_PF_EXITING ? 2 : 0;
 }
 
 /* Parent of process `name` (a /proc entry), or -errno. */

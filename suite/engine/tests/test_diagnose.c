@@ -21,8 +21,14 @@ static void check_parallel(const struct diag_block *d, const char *want)
 
 static void test_diagnose_backlog_overflow(void **state)
 {
-	struct diag_block d = {.count = 100, .live = 91, .done = 9, .done_span_ms = 5,
-	                       .slow_connects = 91, .waiting = 0, .backlog = 5, .limit_ms = 1000};
+	struct diag_block d = {.count = 100,
+	                       .live = 91,
+	                       .done = 9,
+	                       .done_span_ms = 5,
+	                       .slow_connects = 91,
+	                       .waiting = 0,
+	                       .backlog = 5,
+	                       .limit_ms = 1000};
 
 	(void)state;
 	check_parallel(&d, "parallel 100: 91 of 100 instances not done within 1000 ms: 91 connects "
@@ -37,8 +43,14 @@ static void test_diagnose_backlog_overflow(void **state)
 
 static void test_diagnose_served_in_turn(void **state)
 {
-	struct diag_block d = {.count = 10, .live = 7, .done = 3, .done_span_ms = 400,
-	                       .slow_connects = 0, .waiting = 7, .backlog = 128, .limit_ms = 600};
+	struct diag_block d = {.count = 10,
+	                       .live = 7,
+	                       .done = 3,
+	                       .done_span_ms = 400,
+	                       .slow_connects = 0,
+	                       .waiting = 7,
+	                       .backlog = 128,
+	                       .limit_ms = 600};
 
 	(void)state;
 	check_parallel(&d, "parallel 10: 7 of 10 instances not done within 600 ms: clients are "
@@ -50,8 +62,14 @@ static void test_diagnose_served_in_turn(void **state)
 static void test_diagnose_says_nothing_it_did_not_see(void **state)
 {
 	/* Answered together (1 ms apart): not "one at a time". */
-	struct diag_block d = {.count = 10, .live = 2, .done = 8, .done_span_ms = 7,
-	                       .slow_connects = 0, .waiting = 2, .backlog = 128, .limit_ms = 600};
+	struct diag_block d = {.count = 10,
+	                       .live = 2,
+	                       .done = 8,
+	                       .done_span_ms = 7,
+	                       .slow_connects = 0,
+	                       .waiting = 2,
+	                       .backlog = 128,
+	                       .limit_ms = 600};
 
 	(void)state;
 	check_parallel(&d, "parallel 10: 2 of 10 instances not done within 600 ms: 2 connected "

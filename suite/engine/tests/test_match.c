@@ -240,9 +240,9 @@ static void test_match_timestamp_rejects_skew_and_format(void **state)
 	assert_string_equal(why, "expected \"[CTIME] \" at the start, as ctime() prints it "
 	                         "(\"[Sat Nov  1 10:00:00 2026] \"): byte 9 differs");
 	/* a prefix of the right shape waits for more */
-	assert_int_equal(match_timestamp(B("[Sun Nov  1 1"), 13, B("hi\n"), 3, now, 2, &used, why,
-	                                 sizeof(why)),
-	                 MATCH_NEED_MORE);
+	assert_int_equal(
+	    match_timestamp(B("[Sun Nov  1 1"), 13, B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
+	    MATCH_NEED_MORE);
 	/* no bracket at all fails at the first byte */
 	assert_int_equal(match_timestamp(B("hi"), 2, B("hi\n"), 3, now, 2, &used, why, sizeof(why)),
 	                 MATCH_MISMATCH);
