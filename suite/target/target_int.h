@@ -16,6 +16,7 @@
 
 #include "child.h"
 #include "cmdline.h"
+#include "portlock.h"
 #include "target.h"
 
 #define POLL_MS           10  /* readiness probe period */
@@ -48,6 +49,7 @@ struct target {
 	char dir[SUN_PATH_MAX];          /* private directory for {unix}; "" if none */
 	unsigned unix_seq;               /* number of the current {unix} path */
 	char unix_path[SUN_PATH_MAX];    /* the current {unix} path */
+	struct portlock ports;           /* the current port, locked */
 	struct addr addr;                /* the current address */
 	int have_addr;                   /* addr is set */
 	struct capture out, err;         /* what the current instance wrote */

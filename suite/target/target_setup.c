@@ -17,34 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "portlock.h"
 #include "procfs.h"
 #include "scale.h"
 
 /* ---- addresses ---- */
-
-static int free_port(int family, int type, uint16_t *port)
-{
-	struct addr a;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char err[TARGET_ERR_MAX];
-	int fd, rc = 0;
-
-	if (addr_parse(family == AF_INET6 ? "::1" : "127.0.0.1", 0, &a, err, sizeof(err)) < 0)
-		return -EINVAL;
-	fd = socket(family, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		rc = -errno;
-	} else {
-		addr_from_sockaddr(&a, (struct sockaddr *)&ss, len);
-		*port = addr_port(&a);
-	}
-	close(fd);
-	return rc;
-}
 
 /* A new {unix} path and, for inet, a new free port. */
 int target_pick_address(struct target *t)
@@ -63,7 +40,8 @@ int target_pick_address(struct target *t)
 	if (t->family == AF_UNIX) {
 		snprintf(text, sizeof(text), "unix:%s", t->unix_path);
 	} else {
-		rc = free_port(t->family, t->socktype ? t->socktype : SOCK_STREAM, &port);
+		rc = portlock_pick(&t->ports, t->family, t->socktype ? t->socktype : SOCK_STREAM,
+		                   &port);
 		if (rc < 0)
 			return rc;
 		snprintf(text, sizeof(text), "%s:%u", t->family == AF_INET6 ? "[::1]" : "127.0.0.1",
@@ -320,6 +298,7 @@ static int setup_external(struct target *t, const char *connect, char *err, size
 
 static void release(struct target *t)
 {
+	portlock_release(&t->ports);
 	if (t->dir[0])
 		remove_private_dir(t->dir);
 	cmdline_free(&t->tmpl);
@@ -378,6 +357,7 @@ int target_new(uv_loop_t *loop, const struct target_cfg *cfg, struct target **ou
 		snprintf(err, errlen, "target: %s", strerror(ENOMEM));
 		return -1;
 	}
+	portlock_init(&t->ports);
 	t->loop = loop;
 	t->launched = cfg->command != NULL;
 	t->socktype = cfg->socktype;

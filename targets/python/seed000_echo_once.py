@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Seed 000's first echo server, ported to Python 3 with as few changes
+as possible: it accepts one connection, echoes ONE recv(1024) and exits.
+
+Changes from the seed: print() calls, the port and bind address come
+from argv (default 127.0.0.1 instead of '' = every interface).
+Kept on purpose: one recv(1024) taken as the whole message, listen(5),
+no SO_REUSEADDR.
+
+usage: seed000_echo_once.py PORT [HOST]
+"""
+import socket
+import sys
+
+HOST = sys.argv[2] if len(sys.argv) > 2 else '127.0.0.1'
+PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 8088
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind((HOST, PORT))
+s.listen(5)
+print('开始监听')
+conn, addr = s.accept()
+print('Connected with ' + addr[0] + ':' + str(addr[1]))
+data = conn.recv(1024)
+conn.sendall(data)
+conn.close()
+s.close()
