@@ -422,9 +422,7 @@ static int serve_conn(struct server *srv, int fd)
 	 * nothing for this connection, so its result is deliberately unused. */
 	if (srv->cfg->defect == DEFECT_FD_LEAK && open("/dev/null", O_RDONLY | O_CLOEXEC) < 0)
 		fprintf(stderr, "%s: open(/dev/null): %s\n", PROG, strerror(errno));
-	if (srv->cfg->defect == DEFECT_CROSSTALK)
-		reg_add(&srv->reg, fd);
-	got = echo(srv, fd, &failed);
+	got = echo(srv, fd, &failed); /* crosstalk: spawn() registered fd */
 	if (srv->cfg->defect == DEFECT_CROSSTALK)
 		reg_remove(&srv->reg, fd);
 	close(fd);
@@ -563,6 +561,10 @@ static void spawn(struct server *srv, int fd)
 	pthread_t tid;
 	int rc = ENOMEM;
 
+	/* crosstalk: registered in accept order, before any thread runs, so
+	 * a client that connected first hears everyone after it. */
+	if (srv->cfg->defect == DEFECT_CROSSTALK)
+		reg_add(&srv->reg, fd);
 	if (c) {
 		c->fd = fd;
 		c->srv = srv;
@@ -570,6 +572,8 @@ static void spawn(struct server *srv, int fd)
 	}
 	if (rc != 0) {
 		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
+		if (srv->cfg->defect == DEFECT_CROSSTALK)
+			reg_remove(&srv->reg, fd);
 		free(c);
 		close(fd);
 		sem_post(&srv->slots);
