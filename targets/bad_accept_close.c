@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bad_listen.h"
+#include "badnet.h"
 
 #define PROG        "bad-accept-close"
 #define AC_PORT     8888
@@ -48,14 +48,17 @@ static const struct {
     {"waits-for-client", "reads until the client's EOF before it closes the connection"},
     {"no-reuseaddr", "no SO_REUSEADDR: a restart fails while its connection is in TIME_WAIT"},
     {"reuseport", "SO_REUSEPORT set: a second instance on the same port binds"},
-    {"stop-exits-1", "SIGTERM and SIGINT end it with status 1 (a Python KeyboardInterrupt traceback's), not 0"},
+    {"stop-exits-1",
+     "SIGTERM and SIGINT end it with status 1 (a Python KeyboardInterrupt traceback's), not 0"},
 };
 
 /* Settings from the command line; read-only once parsed. */
 struct config {
-	enum defect defect;     /* the one planted bug */
-	struct bad_listen addr; /* where and how to listen */
-	int lfd;                /* the listening socket */
+	enum defect defect;      /* the one planted bug */
+	struct badnet_addr addr; /* where to listen */
+	unsigned flags;          /* BADNET_REUSEADDR, BADNET_REUSEPORT */
+	int backlog;             /* listen() backlog */
+	int lfd;                 /* the listening socket */
 };
 
 static void usage(FILE *out)
@@ -115,14 +118,14 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->defect = (enum defect)i;
 	if (cfg->defect == DEFECT_NONE)
 		return bad_usage("unknown defect", defect);
-	if (port_text && bad_parse_port(port_text, &port) < 0)
+	if (port_text && badnet_parse_port(port_text, &port) < 0)
 		return bad_usage("bad port", port_text);
-	if (bad_parse_addr(bind_text, port, &cfg->addr) < 0)
+	if (badnet_parse_addr(bind_text, port, &cfg->addr) < 0)
 		return bad_usage("bad address (expected IPv4, IPv6, [IPV6]:PORT or unix:PATH)",
 		                 bind_text);
-	cfg->addr.reuseaddr = cfg->defect != DEFECT_NO_REUSEADDR;
-	cfg->addr.reuseport = cfg->defect == DEFECT_REUSEPORT;
-	cfg->addr.backlog = AC_BACKLOG;
+	cfg->flags = (cfg->defect != DEFECT_NO_REUSEADDR ? BADNET_REUSEADDR : 0) |
+	             (cfg->defect == DEFECT_REUSEPORT ? BADNET_REUSEPORT : 0);
+	cfg->backlog = AC_BACKLOG;
 	return -1;
 }
 
@@ -142,7 +145,7 @@ static void close_one(int fd, enum defect defect)
 {
 	if (defect == DEFECT_WAITS_FOR_CLIENT)
 		drain_until_eof(fd);
-	if (defect == DEFECT_SENDS_A_BYTE && bad_write_all(fd, "\n", 1) < 0)
+	if (defect == DEFECT_SENDS_A_BYTE && badnet_write_all(fd, "\n", 1) < 0)
 		fprintf(stderr, "%s: send: %s\n", PROG, strerror(errno));
 	close(fd);
 }
@@ -160,7 +163,8 @@ static void *accept_main(void *arg)
 			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
 				continue;
 			fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
 				nanosleep(&pause, NULL);
 				continue;
 			}
@@ -171,7 +175,7 @@ static void *accept_main(void *arg)
 		if (cfg->defect == DEFECT_KEEPS_SERVING)
 			continue;
 		close(cfg->lfd);
-		bad_unlink(&cfg->addr);
+		badnet_unlink(&cfg->addr);
 		/* Defect exit-status-1: the right ending with the wrong status. */
 		exit(cfg->defect == DEFECT_EXIT_STATUS_1 ? 1 : 0);
 	}
@@ -180,7 +184,7 @@ static void *accept_main(void *arg)
 
 int main(int argc, char **argv)
 {
-	char text[BAD_TEXT_MAX], err[BAD_ERR_MAX];
+	char text[BADNET_TEXT_MAX], err[BADNET_ERR_MAX];
 	struct config cfg;
 	sigset_t stop;
 	pthread_t tid;
@@ -190,20 +194,18 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &cfg);
 	if (status >= 0)
 		return status;
-	if (bad_block_stop_signals(&stop) < 0) {
+	if (badnet_signals(0, 0, &stop) < 0) {
 		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
 		return 1;
 	}
-	cfg.lfd = bad_open_listener(&cfg.addr, text, sizeof(text), err, sizeof(err));
+	cfg.lfd = badnet_open(&cfg.addr, SOCK_STREAM, cfg.backlog, cfg.flags, text, sizeof(text),
+	                      err, sizeof(err));
 	if (cfg.lfd < 0) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 1;
 	}
-	printf("listening on %s\n", text);
-	if (fflush(stdout) == EOF) {
-		fprintf(stderr, "%s: stdout: %s\n", PROG, strerror(errno));
+	if (badnet_announce(PROG, text) < 0)
 		return 1;
-	}
 	rc = pthread_create(&tid, NULL, accept_main, &cfg);
 	if (rc != 0) {
 		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
@@ -212,6 +214,5 @@ int main(int argc, char **argv)
 	/* Defect stop-exits-1: stopped with the wrong status. */
 	if (cfg.defect == DEFECT_STOP_EXITS_1 && sigwait(&stop, &rc) == 0)
 		_exit(1);
-	bad_wait_stop(&stop, &cfg.addr, PROG);
-	return 1; /* not reached */
+	return badnet_wait_stop(PROG, &stop, &cfg.addr);
 }

@@ -23,20 +23,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bad_listen.h"
+#include "badnet.h"
 
 #define PROG           "bad-ok"
 #define OK_PORT        8888
 #define OK_PREFIX      "OK..."
 #define OK_GREETING    "Welcome to the server. Type something and hit enter"
-#define OK_READ        16384       /* bytes per read */
-#define OK_SEED_READ   1024        /* the seed's recv(1024) */
-#define OK_MAX_LINE    65536       /* longer lines are refused: close */
-#define OK_MAX_CLIENTS 1024        /* live threads; the rest wait in the backlog */
-#define OK_BACKLOG     1024        /* listen backlog (defect backlog-5: 5) */
-#define OK_LINGER_MS   200         /* iterative: drain input this long after the reply */
-#define OK_LINGER_MAX  65536       /* ... or this many bytes */
-#define OK_DELAY_MS    5           /* no-halfclose: pause before each reply */
+#define OK_READ        16384 /* bytes per read */
+#define OK_SEED_READ   1024  /* the seed's recv(1024) */
+#define OK_MAX_LINE    65536 /* longer lines are refused: close */
+#define OK_MAX_CLIENTS 1024  /* live threads; the rest wait in the backlog */
+#define OK_BACKLOG     1024  /* listen backlog (defect backlog-5: 5) */
+#define OK_LINGER_MS   200   /* iterative: drain input this long after the reply */
+#define OK_LINGER_MAX  65536 /* ... or this many bytes */
+#define OK_DELAY_MS    5     /* no-halfclose: pause before each reply */
 #define OK_STACK       (256 * 1024)
 #define MODE_BIT(m)    (1u << (m))
 
@@ -81,7 +81,8 @@ static const struct {
 } defects[DEFECT_COUNT] = {
     {"dies-on-empty-client", BOTH, "a client that sends nothing ends the server (seed 004)"},
     {"never-closes", ITER, "keeps each connection open after its reply (fd leaked)"},
-    {"answers-pipelined", ITER | LINE_ONLY, "answers the lines that came with the first, then closes"},
+    {"answers-pipelined", ITER | LINE_ONLY,
+     "answers the lines that came with the first, then closes"},
     {"missing-greeting", THREADED, "no greeting on connect"},
     {"wrong-greeting", THREADED, "the greeting ends in CRLF instead of LF"},
     {"keeps-cr", BOTH | LINE_ONLY, "the CR of a CRLF stays in the reply (OK...DATA\\r\\n)"},
@@ -96,7 +97,8 @@ static const struct {
     {"one-line-only", THREADED, "closes after the first reply, like the iterative server"},
     {"answers-eof", BOTH, "answers the client's EOF with OK... before closing"},
     {"sigpipe", BOTH, "SIGPIPE not ignored, write() retried on error: dies on a reset"},
-    {"stop-exits-1", BOTH, "SIGTERM and SIGINT end it with status 1 (a Python KeyboardInterrupt traceback's), not 0"},
+    {"stop-exits-1", BOTH,
+     "SIGTERM and SIGINT end it with status 1 (a Python KeyboardInterrupt traceback's), not 0"},
     {"no-reuseaddr", BOTH, "no SO_REUSEADDR: a restart fails while connections are in TIME_WAIT"},
     {"reuseport", BOTH, "SO_REUSEPORT set: a second instance on the same port binds"},
     {"fd-leak", BOTH, "opens /dev/null once per connection and never closes it"},
@@ -104,10 +106,12 @@ static const struct {
 
 /* Settings from the command line; read-only once parsed. */
 struct config {
-	enum defect defect;     /* the one planted bug */
-	enum mode mode;         /* iterative or threaded */
-	int chunk;              /* chunk framing: one read is one message */
-	struct bad_listen addr; /* where and how to listen */
+	enum defect defect;      /* the one planted bug */
+	enum mode mode;          /* iterative or threaded */
+	int chunk;               /* chunk framing: one read is one message */
+	struct badnet_addr addr; /* where to listen */
+	unsigned flags;          /* BADNET_REUSEADDR, BADNET_REUSEPORT */
+	int backlog;             /* listen() backlog */
 };
 
 /* State shared by the accept loop and the connection threads; owned by main. */
@@ -150,7 +154,9 @@ static void usage(FILE *out)
 		unsigned m = defects[i].modes & BOTH;
 
 		fprintf(out, "  %-20s %-9s %-5s %s\n", defects[i].name,
-		        m == BOTH ? "both" : m == ITER ? "iterative" : "threaded",
+		        m == BOTH   ? "both"
+		        : m == ITER ? "iterative"
+		                    : "threaded",
 		        defects[i].modes & LINE_ONLY ? "line" : "both", defects[i].what);
 	}
 	fprintf(out, "\nPrints \"listening on ADDR:PORT\" once ready; exits 0 on SIGTERM or "
@@ -190,15 +196,15 @@ static int apply_args(const char *defect, const char *mode, const char *framing,
 	cfg->chunk = strcmp(framing, "chunk") == 0;
 	if (cfg->chunk && (defects[cfg->defect].modes & LINE_ONLY))
 		return bad_usage("defect does not apply to chunk framing", defect);
-	if (port_text && bad_parse_port(port_text, &port) < 0)
+	if (port_text && badnet_parse_port(port_text, &port) < 0)
 		return bad_usage("bad port", port_text);
-	if (bad_parse_addr(bind_text, port, &cfg->addr) < 0)
+	if (badnet_parse_addr(bind_text, port, &cfg->addr) < 0)
 		return bad_usage("bad address (expected IPv4, IPv6, [IPV6]:PORT or unix:PATH)",
 		                 bind_text);
-	cfg->addr.reuseaddr = cfg->defect != DEFECT_NO_REUSEADDR;
-	cfg->addr.reuseport = cfg->defect == DEFECT_REUSEPORT;
+	cfg->flags = (cfg->defect != DEFECT_NO_REUSEADDR ? BADNET_REUSEADDR : 0) |
+	             (cfg->defect == DEFECT_REUSEPORT ? BADNET_REUSEPORT : 0);
 	/* Defect backlog-5: the seeds' s.listen(5). */
-	cfg->addr.backlog = cfg->defect == DEFECT_BACKLOG_5 ? 5 : OK_BACKLOG;
+	cfg->backlog = cfg->defect == DEFECT_BACKLOG_5 ? 5 : OK_BACKLOG;
 	return -1;
 }
 
@@ -296,7 +302,7 @@ static enum step answer(struct conn *c, const char *msg, size_t len, int lf)
 	if (lf)
 		out[n - 1] = '\n';
 	rc = cfg->defect == DEFECT_SIGPIPE ? write_retrying(c->fd, out, n)
-	                                   : bad_write_all(c->fd, out, n);
+	                                   : badnet_write_all(c->fd, out, n);
 	free(out);
 	if (rc < 0)
 		return STEP_DROP;
@@ -398,7 +404,7 @@ static enum step converse(struct conn *c, char *buf)
 			/* Defect dies-on-empty-client: seed 004's `if not data: break`
 			 * leaves the accept loop, and the program ends. */
 			if (!c->got_bytes && cfg->defect == DEFECT_DIES_ON_EMPTY_CLIENT) {
-				bad_unlink(&cfg->addr);
+				badnet_unlink(&cfg->addr);
 				exit(0);
 			}
 			/* Defect answers-eof: the empty read taken for a message. */
@@ -430,9 +436,9 @@ static void serve_conn(int fd, const struct config *cfg)
 
 	if (cfg->mode == MODE_THREADED && cfg->defect != DEFECT_MISSING_GREETING) {
 		/* Defect wrong-greeting: telnet's CRLF instead of the seed's LF. */
-		const char *g = cfg->defect == DEFECT_WRONG_GREETING ? OK_GREETING "\r\n"
-		                                                     : OK_GREETING "\n";
-		if (bad_write_all(fd, g, strlen(g)) < 0) {
+		const char *g =
+		    cfg->defect == DEFECT_WRONG_GREETING ? OK_GREETING "\r\n" : OK_GREETING "\n";
+		if (badnet_write_all(fd, g, strlen(g)) < 0) {
 			free(buf);
 			close(fd);
 			return;
@@ -551,25 +557,9 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
-/* The stop signals for sigwait(), SIGPIPE ignored; the defect sigpipe
- * puts SIGPIPE back to its default action. */
-static int setup_signals(enum defect defect, sigset_t *stop)
-{
-	struct sigaction sa;
-
-	if (bad_block_stop_signals(stop) < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_DFL;
-	if (defect == DEFECT_SIGPIPE && sigaction(SIGPIPE, &sa, NULL) < 0)
-		return -1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	char text[BAD_TEXT_MAX], err[BAD_ERR_MAX];
+	char text[BADNET_TEXT_MAX], err[BADNET_ERR_MAX];
 	struct config cfg;
 	struct server srv;
 	sigset_t stop;
@@ -580,12 +570,14 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &cfg);
 	if (status >= 0)
 		return status;
-	if (setup_signals(cfg.defect, &stop) < 0) {
+	/* Defect sigpipe: SIGPIPE left at its default action. */
+	if (badnet_signals(0, cfg.defect == DEFECT_SIGPIPE, &stop) < 0) {
 		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
 		return 1;
 	}
 	srv.cfg = &cfg;
-	srv.lfd = bad_open_listener(&cfg.addr, text, sizeof(text), err, sizeof(err));
+	srv.lfd = badnet_open(&cfg.addr, SOCK_STREAM, cfg.backlog, cfg.flags, text, sizeof(text),
+	                      err, sizeof(err));
 	if (srv.lfd < 0) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 1;
@@ -594,11 +586,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: sem_init: %s\n", PROG, strerror(errno));
 		return 1;
 	}
-	printf("listening on %s\n", text);
-	if (fflush(stdout) == EOF) {
-		fprintf(stderr, "%s: stdout: %s\n", PROG, strerror(errno));
+	if (badnet_announce(PROG, text) < 0)
 		return 1;
-	}
 	rc = pthread_create(&tid, NULL, accept_main, &srv);
 	if (rc != 0) {
 		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));
@@ -607,6 +596,5 @@ int main(int argc, char **argv)
 	/* Defect stop-exits-1: stopped with the wrong status. */
 	if (cfg.defect == DEFECT_STOP_EXITS_1 && sigwait(&stop, &rc) == 0)
 		_exit(1);
-	bad_wait_stop(&stop, &cfg.addr, PROG);
-	return 1; /* not reached */
+	return badnet_wait_stop(PROG, &stop, &cfg.addr);
 }

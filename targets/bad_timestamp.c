@@ -9,15 +9,14 @@
  * everything but the chosen defect is correct. Self-contained on
  * purpose, like bad_echo.c: no code shared with reference/.
  * targets/README.md lists the defects and the cases that catch them.
- * This file: options, the socket, signals; the serving is in
- * bad_timestamp_serve.c.
+ * This file: options and the life of the process (the socket and the
+ * signals through badnet.c, the targets' shared plumbing); the serving
+ * is in bad_timestamp_serve.c.
  */
 #define _GNU_SOURCE
 #include "bad_timestamp.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -25,14 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#define TS_PORT     21567
-#define TS_BACKLOG  128
-#define TS_TEXT_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) + 16)
-#define TS_ERR_MAX  (TS_TEXT_MAX + 128)
+#define TS_PORT    21567
+#define TS_BACKLOG 128
 
 /* Indexed by enum defect; the help text and targets/README.md agree. */
 static const struct {
@@ -86,80 +82,6 @@ static void usage(FILE *out)
 		fprintf(out, "  %-22s %s\n", defects[i].name, defects[i].what);
 	fprintf(out, "\nPrints \"listening on ADDR:PORT\" once ready; exits 0 on SIGTERM or "
 	             "SIGINT.\n");
-}
-
-static int parse_port(const char *text, uint16_t *port)
-{
-	unsigned long v = 0;
-
-	if (!*text || strlen(text) > 5)
-		return -1;
-	for (const char *p = text; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-static int parse_unix(const char *path, struct config *cfg)
-{
-	struct sockaddr_un *sun = (struct sockaddr_un *)&cfg->addr;
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof(sun->sun_path))
-		return -1;
-	sun->sun_family = AF_UNIX;
-	memcpy(sun->sun_path, path, n + 1);
-	cfg->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-	return 0;
-}
-
-/* Parses ADDR (see usage) into cfg; port is used unless ADDR names one. */
-static int parse_addr(const char *text, uint16_t port, struct config *cfg)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg->addr;
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *end, *port_text = NULL;
-	size_t hlen;
-
-	memset(&cfg->addr, 0, sizeof(cfg->addr));
-	if (strncmp(text, "unix:", 5) == 0)
-		return parse_unix(text + 5, cfg);
-	if (text[0] == '[') {
-		end = strchr(text, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		hlen = (size_t)(end - text - 1);
-		text++;
-		port_text = end[1] == ':' ? end + 2 : NULL;
-	} else {
-		end = strchr(text, ':');
-		/* One colon: HOST:PORT. Several: a bare IPv6 address. */
-		hlen = end && !strchr(end + 1, ':') ? (size_t)(end - text) : strlen(text);
-		port_text = text[hlen] == ':' ? text + hlen + 1 : NULL;
-	}
-	if (hlen >= sizeof(host) || (port_text && parse_port(port_text, &port) < 0))
-		return -1;
-	memcpy(host, text, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		cfg->addrlen = sizeof(*sin);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		cfg->addrlen = sizeof(*sin6);
-		return 0;
-	}
-	return -1;
 }
 
 static int find_defect(const char *name)
@@ -229,163 +151,43 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	cfg->defect = (enum defect)find_defect(defect);
 	if (cfg->defect == DEFECT_NONE)
 		return bad_usage("unknown defect", defect);
-	if (port_text && parse_port(port_text, &port) < 0)
+	if (port_text && badnet_parse_port(port_text, &port) < 0)
 		return bad_usage("bad port", port_text);
-	if (parse_addr(bind_text, port, cfg) < 0)
+	if (badnet_parse_addr(bind_text, port, &cfg->addr) < 0)
 		return bad_usage("bad address (expected IPv4, IPv6, [IPV6]:PORT or unix:PATH)",
 		                 bind_text);
-	if (cfg->udp && cfg->addr.ss_family == AF_UNIX)
+	if (cfg->udp && cfg->addr.ss.ss_family == AF_UNIX)
 		return bad_usage("--udp needs an IP address, not", bind_text);
 	if (cfg->udp && cfg->chunk)
 		return bad_usage("--framing does not apply with --udp:", "chunk");
 	return -1;
 }
 
-/* Formats a socket address as the readiness line and error messages show it. */
-static char *format_addr(const struct sockaddr_storage *ss, char *out, size_t outlen)
+/* The socket options: TIME_WAIT is a TCP matter; on UDP, SO_REUSEADDR
+ * would let a second instance bind the same port, so it is set there
+ * only as the defect udp-reuseaddr. Defect no-reuseaddr: the seed's
+ * missing line; defect reuseport: a second instance shares the port. */
+static unsigned socket_flags(const struct config *cfg)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-	char ip[INET6_ADDRSTRLEN] = "?";
+	int reuseaddr =
+	    cfg->udp ? cfg->defect == DEFECT_UDP_REUSEADDR : cfg->defect != DEFECT_NO_REUSEADDR;
 
-	if (ss->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-	} else {
-		snprintf(out, outlen, "unix:%s", ((const struct sockaddr_un *)ss)->sun_path);
-	}
-	return out;
+	return (reuseaddr ? BADNET_REUSEADDR : 0) |
+	       (cfg->defect == DEFECT_REUSEPORT ? BADNET_REUSEPORT : 0);
 }
 
-/* A Unix socket file nobody listens on is left over from a dead run. */
-static int unix_is_stale(const struct config *cfg)
-{
-	struct stat st;
-	int fd, stale;
-
-	if (lstat(((const struct sockaddr_un *)&cfg->addr)->sun_path, &st) < 0 ||
-	    !S_ISSOCK(st.st_mode))
-		return 0;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	stale = connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0 &&
-	        errno == ECONNREFUSED;
-	close(fd);
-	return stale;
-}
-
-static int set_reuse(int fd, const struct config *cfg, char *err, size_t errlen)
-{
-	int one = 1;
-
-	if (cfg->addr.ss_family == AF_UNIX)
-		return 0;
-	/* TIME_WAIT is a TCP matter: on UDP, SO_REUSEADDR would let a second
-	 * instance bind the same port, so it is set there only as the defect
-	 * udp-reuseaddr. Defect no-reuseaddr: the seed's missing line. */
-	if ((cfg->udp ? cfg->defect == DEFECT_UDP_REUSEADDR : cfg->defect != DEFECT_NO_REUSEADDR) &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
-		snprintf(err, errlen, "setsockopt(SO_REUSEADDR): %s", strerror(errno));
-		return -1;
-	}
-	/* Defect reuseport: lets a second instance share the port. */
-	if (cfg->defect == DEFECT_REUSEPORT &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
-		snprintf(err, errlen, "setsockopt(SO_REUSEPORT): %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Opens the listening (TCP) or bound (UDP) socket and writes the bound
- * address to text. Returns the fd, or -1 with err as "bind(ADDR): REASON". */
-static int open_socket(const struct config *cfg, char *text, size_t textlen, char *err,
-                       size_t errlen)
-{
-	struct sockaddr_storage bound;
-	socklen_t blen = sizeof(bound);
-	const char *call = "socket";
-	int type = cfg->udp ? SOCK_DGRAM : SOCK_STREAM;
-	int fd = socket(cfg->addr.ss_family, type | SOCK_CLOEXEC, 0), e;
-
-	format_addr(&cfg->addr, text, textlen);
-	if (fd < 0)
-		goto fail;
-	if (set_reuse(fd, cfg, err, errlen) < 0) {
-		close(fd);
-		return -1;
-	}
-	call = "bind";
-	if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0) {
-		if (errno != EADDRINUSE || cfg->addr.ss_family != AF_UNIX || !unix_is_stale(cfg))
-			goto fail;
-		unlink(((const struct sockaddr_un *)&cfg->addr)->sun_path);
-		if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0)
-			goto fail;
-	}
-	call = "listen";
-	if (!cfg->udp && listen(fd, TS_BACKLOG) < 0)
-		goto fail;
-	call = "getsockname";
-	if (getsockname(fd, (struct sockaddr *)&bound, &blen) < 0)
-		goto fail;
-	if (cfg->addr.ss_family != AF_UNIX) /* the port the kernel chose for 0 */
-		format_addr(&bound, text, textlen);
-	return fd;
-fail:
-	e = errno;
-	snprintf(err, errlen, "%s(%s): %s", call, text, strerror(e));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
 /* Leaves the process; a Unix socket path is removed first. */
 void ts_leave(const struct config *cfg, int status)
 {
-	if (!cfg->udp && cfg->addr.ss_family == AF_UNIX)
-		unlink(((const struct sockaddr_un *)&cfg->addr)->sun_path);
+	badnet_unlink(&cfg->addr);
 	exit(status);
 }
 
 /* ---- main ---- */
 
-/* Installs the dispositions and blocks the stop signals in this thread
- * (and so in every thread it starts); stop receives the ones to wait for. */
-static int setup_signals(enum defect defect, sigset_t *stop)
-{
-	struct sigaction sa;
-	sigset_t pipe_set;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* Defect sigpipe: a write to a reset connection kills the process. */
-	sa.sa_handler = defect == DEFECT_SIGPIPE ? SIG_DFL : SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) < 0)
-		return -1;
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	if (sigprocmask(SIG_UNBLOCK, &pipe_set, NULL) < 0)
-		return -1;
-	sigemptyset(stop);
-	sigaddset(stop, SIGINT);
-	sa.sa_handler = SIG_IGN;
-	/* Defect ignore-term: SIGTERM is thrown away; only SIGINT stops us. */
-	if (defect == DEFECT_IGNORE_TERM) {
-		if (sigaction(SIGTERM, &sa, NULL) < 0)
-			return -1;
-	} else {
-		sigaddset(stop, SIGTERM);
-	}
-	return sigprocmask(SIG_BLOCK, stop, NULL);
-}
-
 int main(int argc, char **argv)
 {
-	char text[TS_TEXT_MAX], err[TS_ERR_MAX];
+	char text[BADNET_TEXT_MAX], err[BADNET_ERR_MAX];
 	struct config cfg;
 	struct server srv;
 	sigset_t stop;
@@ -396,21 +198,22 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &cfg);
 	if (status >= 0)
 		return status;
-	if (setup_signals(cfg.defect, &stop) < 0) {
+	/* Defect sigpipe: a write to a reset connection kills the process.
+	 * Defect ignore-term: SIGTERM is thrown away; only SIGINT stops us. */
+	if (badnet_signals(cfg.defect == DEFECT_IGNORE_TERM, cfg.defect == DEFECT_SIGPIPE, &stop) <
+	    0) {
 		fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
 		return 1;
 	}
 	srv.cfg = &cfg;
-	srv.fd = open_socket(&cfg, text, sizeof(text), err, sizeof(err));
+	srv.fd = badnet_open(&cfg.addr, cfg.udp ? SOCK_DGRAM : SOCK_STREAM, TS_BACKLOG,
+	                     socket_flags(&cfg), text, sizeof(text), err, sizeof(err));
 	if (srv.fd < 0) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 1;
 	}
-	printf("listening on %s\n", text);
-	if (fflush(stdout) == EOF) {
-		fprintf(stderr, "%s: stdout: %s\n", PROG, strerror(errno));
+	if (badnet_announce(PROG, text) < 0)
 		return 1;
-	}
 	rc = pthread_create(&tid, NULL, cfg.udp ? ts_dgram_main : ts_accept_main, &srv);
 	if (rc != 0) {
 		fprintf(stderr, "%s: pthread_create: %s\n", PROG, strerror(rc));

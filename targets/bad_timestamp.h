@@ -10,6 +10,8 @@
 
 #include <sys/socket.h>
 
+#include "badnet.h"
+
 #define PROG "bad-timestamp"
 
 enum defect {
@@ -45,11 +47,10 @@ enum defect {
 
 /* Settings from the command line. */
 struct config {
-	enum defect defect;           /* the one planted bug */
-	int udp;                      /* serve datagrams (--udp) */
-	int chunk;                    /* --framing chunk: one read is one message */
-	struct sockaddr_storage addr; /* where to listen */
-	socklen_t addrlen;            /* bytes of addr in use */
+	enum defect defect;      /* the one planted bug */
+	int udp;                 /* serve datagrams (--udp) */
+	int chunk;               /* --framing chunk: one read is one message */
+	struct badnet_addr addr; /* where to listen */
 };
 
 /* The serving thread's arguments. */

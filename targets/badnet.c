@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int parse_port(const char *text, uint16_t *port)
+int badnet_parse_port(const char *text, uint16_t *port)
 {
 	unsigned long v = 0;
 
@@ -46,9 +46,7 @@ static int parse_unix(const char *path, struct badnet_addr *a)
 	return 0;
 }
 
-/* Parses ADDR (127.0.0.1, ::1, [::1]:PORT, 127.0.0.1:PORT, unix:PATH);
- * port is used unless ADDR names one. */
-static int parse_addr(const char *text, uint16_t port, struct badnet_addr *a)
+int badnet_parse_addr(const char *text, uint16_t port, struct badnet_addr *a)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
@@ -72,7 +70,7 @@ static int parse_addr(const char *text, uint16_t port, struct badnet_addr *a)
 		hlen = end && !strchr(end + 1, ':') ? (size_t)(end - text) : strlen(text);
 		port_text = text[hlen] == ':' ? text + hlen + 1 : NULL;
 	}
-	if (hlen >= sizeof(host) || (port_text && parse_port(port_text, &port) < 0))
+	if (hlen >= sizeof(host) || (port_text && badnet_parse_port(port_text, &port) < 0))
 		return -1;
 	memcpy(host, text, hlen);
 	host[hlen] = '\0';
@@ -123,9 +121,9 @@ int badnet_parse_args(int argc, char **argv, struct badnet_opts *o)
 	}
 	if (!o->defect)
 		return badnet_bad_usage(o->prog, "missing option", "--defect NAME");
-	if (port_text && parse_port(port_text, &o->port) < 0)
+	if (port_text && badnet_parse_port(port_text, &o->port) < 0)
 		return badnet_bad_usage(o->prog, "bad port", port_text);
-	if (parse_addr(bind_text, o->port, &o->addr) < 0)
+	if (badnet_parse_addr(bind_text, o->port, &o->addr) < 0)
 		return badnet_bad_usage(
 		    o->prog, "bad address (expected IPv4, IPv6, [IPV6]:PORT or unix:PATH)",
 		    bind_text);
@@ -150,20 +148,31 @@ char *badnet_format(const struct sockaddr_storage *ss, char *out, size_t outlen)
 	return out;
 }
 
-/* A Unix socket file nobody listens on is left over from a dead run. */
-static int unix_is_stale(const struct badnet_addr *a, int type)
+/* A Unix socket file no socket is bound to is left over from a dead run.
+ * Found in /proc/net/unix, not by connecting: a probe connection would
+ * be the one connection of a once server listening there. */
+static int unix_is_stale(const struct badnet_addr *a)
 {
+	const char *path = ((const struct sockaddr_un *)&a->ss)->sun_path;
+	size_t plen = strlen(path);
+	char line[512];
 	struct stat st;
-	int fd, stale;
+	FILE *f;
+	int live = 0;
 
-	if (lstat(((const struct sockaddr_un *)&a->ss)->sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return 0;
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	stale = connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 && errno == ECONNREFUSED;
-	close(fd);
-	return stale;
+	f = fopen("/proc/net/unix", "re");
+	if (!f)
+		return 0; /* cannot tell: leave the file alone */
+	while (!live && fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n");
+
+		live = n > plen && line[n - plen - 1] == ' ' &&
+		       memcmp(line + n - plen, path, plen) == 0;
+	}
+	fclose(f);
+	return !live;
 }
 
 static int set_opts(int fd, const struct badnet_addr *a, unsigned flags, char *err, size_t errlen)
@@ -202,7 +211,7 @@ int badnet_open(const struct badnet_addr *a, int type, int backlog, unsigned fla
 	}
 	call = "bind";
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0) {
-		if (errno != EADDRINUSE || a->ss.ss_family != AF_UNIX || !unix_is_stale(a, type))
+		if (errno != EADDRINUSE || a->ss.ss_family != AF_UNIX || !unix_is_stale(a))
 			goto fail;
 		unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
 		if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
@@ -281,6 +290,23 @@ int badnet_wait_stop(const char *prog, sigset_t *stop, const struct badnet_addr 
 	/* Leaving ends every thread; the kernel closes the sockets. Only a
 	 * Unix socket's path needs removing. */
 	badnet_unlink(a);
+	return 0;
+}
+
+int badnet_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 

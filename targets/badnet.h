@@ -44,6 +44,13 @@ enum badnet_flags {
 	BADNET_REUSEPORT = 2, /* set SO_REUSEPORT (a defect everywhere) */
 };
 
+/* A port number, 0 to 65535. Returns 0, or -1 if text is not one. */
+int badnet_parse_port(const char *text, uint16_t *port);
+
+/* ADDR (127.0.0.1, ::1, [::1]:PORT, 127.0.0.1:PORT, unix:PATH) into a;
+ * port is used unless ADDR names one. Returns 0 or -1. */
+int badnet_parse_addr(const char *text, uint16_t port, struct badnet_addr *a);
+
 /* Parses -d/--defect, -m/--mode (when allowed), -p/--port, -b/--bind and
  * -h/--help into o. Returns -1 to go on, else the status to exit with
  * (0 after --help, 2 after a usage error, which it reports on stderr). */
@@ -77,6 +84,10 @@ int badnet_wait_stop(const char *prog, sigset_t *stop, const struct badnet_addr 
 
 /* Removes a Unix socket's path; nothing for other families. */
 void badnet_unlink(const struct badnet_addr *a);
+
+/* Sends all of buf (MSG_NOSIGNAL, EINTR retried). Returns 0, or -1 on
+ * an error or a peer that is gone. */
+int badnet_write_all(int fd, const void *buf, size_t len);
 
 /* Sleeps ms milliseconds, resuming after signals. */
 void badnet_sleep_ms(long ms);
