@@ -70,6 +70,7 @@ enum defect {
 	DEFECT_NO_EXIT,
 	DEFECT_EXIT_STATUS,
 	DEFECT_RESET_FAILS,
+	DEFECT_SHORT_SEND,
 	DEFECT_COUNT
 };
 
@@ -103,6 +104,7 @@ static const struct {
     {"no-exit", M_ONCE, "after its connection closes the listener but never exits"},
     {"exit-status", M_ONCE, "exits with status 1 after its connection"},
     {"reset-fails", M_ONCE, "a reset (recv/send error) makes it exit 1 instead of 0"},
+    {"short-send", M_ALL, "one send() per read, without waiting: what does not fit is dropped"},
 };
 
 /* Settings from the command line. */
@@ -265,12 +267,27 @@ static int broadcast(struct registry *r, int fd, const char *buf, size_t len)
 	return rc;
 }
 
+/* Defect short-send: `send` where `sendall` was needed, in an event-loop
+ * server's shape (MSG_DONTWAIT): a full send buffer (a slow reader, a
+ * small window) takes part of the reply or none, and the rest is lost. */
+static int send_once(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -1 : 0;
+}
+
 /* Sends a reply the way the planted defect says. Returns 0 or -1. */
 static int reply(struct server *srv, int fd, const char *buf, size_t len)
 {
 	switch (srv->cfg->defect) {
 	case DEFECT_CROSSTALK:
 		return broadcast(&srv->reg, fd, buf, len);
+	case DEFECT_SHORT_SEND:
+		return send_once(fd, buf, len);
 	default:
 		return write_all(fd, buf, len, srv->cfg->defect);
 	}

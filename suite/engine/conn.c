@@ -13,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/un.h>
 
 #include "diagnose.h"
 
 #define CONN_KEEP (64u * 1024) /* matched bytes buffered before they are dropped */
+#define CONN_SMALL_MSS 536     /* `rcvbuf`: the MSS advertised (IPv4's default minimum) */
 
 /* ---- the list of a case's connections ---- */
 
@@ -367,8 +370,37 @@ static void udp_open(struct op *op, struct conn *c, const struct addr *to)
 	op_done(op);
 }
 
+/* `connect NAME rcvbuf N`: a small receive buffer keeps the advertised
+ * window small, and a small MSS (CONN_SMALL_MSS, as over a path with a
+ * small MTU) keeps the server's send buffer small, since Linux sizes it
+ * in segments. So a server writing to a paused client finds its send
+ * buffer full after a few KiB and its sends come back short. Both are set
+ * before the connect, when they are negotiated. A Unix socket has neither
+ * (the sender's buffer alone limits it): nothing to do there. */
+static int set_small_window(struct conn *c, const char **call)
+{
+	int mss = CONN_SMALL_MSS;
+	uv_os_fd_t fd;
+	int rc;
+
+	if (c->rcvbuf <= 0 || c->transport != PLAN_TRANSPORT_TCP)
+		return 0;
+	*call = "uv_fileno";
+	rc = uv_fileno(&c->u.handle, &fd);
+	if (rc < 0)
+		return rc;
+	*call = "setsockopt(SO_RCVBUF)";
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &c->rcvbuf, sizeof(c->rcvbuf)) < 0)
+		return uv_translate_sys_error(errno);
+	*call = "setsockopt(TCP_MAXSEG)";
+	if (setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) < 0)
+		return uv_translate_sys_error(errno);
+	return 0;
+}
+
 void conn_connect(struct op *op, struct conn *c, const struct addr *to)
 {
+	const char *call = "";
 	int rc;
 
 	op->conn = c;
@@ -376,12 +408,19 @@ void conn_connect(struct op *op, struct conn *c, const struct addr *to)
 		udp_open(op, c, to);
 		return;
 	}
-	rc = c->transport == PLAN_TRANSPORT_TCP ? uv_tcp_init(c->ctx->loop, &c->u.tcp)
-	                                        : uv_pipe_init(c->ctx->loop, &c->u.pipe, 0);
+	rc = c->transport == PLAN_TRANSPORT_TCP
+	         ? uv_tcp_init_ex(c->ctx->loop, &c->u.tcp, to->ss.ss_family)
+	         : uv_pipe_init(c->ctx->loop, &c->u.pipe, 0);
 	if (rc == 0) {
 		c->handle_open = 1;
 		c->ctx->handles++;
 		c->u.handle.data = c;
+		if ((rc = set_small_window(c, &call)) < 0) {
+			op_fail(op, VERDICT_ERROR, "connect %s: %s: %s", c->name, call, uv_strerror(rc));
+			return;
+		}
+	}
+	if (rc == 0) {
 		c->connect_req.data = c;
 		c->connecting = op;
 		c->connect_ns = uv_hrtime();

@@ -46,6 +46,7 @@ struct conn {
 	struct conn *prev, *next;      /* ctx->conns */
 	char name[CONN_NAME_MAX];      /* "c1", or "c#17" inside a block */
 	enum plan_transport transport; /* TCP, UDP or UNIX */
+	int rcvbuf;                    /* TCP: SO_RCVBUF set before connecting, 0: default */
 	union {
 		uv_handle_t handle;
 		uv_stream_t stream;

@@ -239,6 +239,7 @@ static void step_connect(struct fiber *f)
 		return;
 	}
 	b->conn = c;
+	c->rcvbuf = s->rcvbuf;
 	next = next_on_conn(f);
 	c->refusal_expected = next && next->op == PLAN_EXPECT_REFUSED;
 	conn_connect(op, c, to);

@@ -313,12 +313,13 @@ static int stmt_connect(struct parser *p, const struct stmt_kind *k, const struc
 	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *nt, *t;
 	char shown[LEX_SHOWN_MAX];
+	uint64_t n;
 	unsigned i;
 
 	if (st == NULL || parse_take_name(p, "connection", st->conn, &nt) < 0)
 		return -1;
 	t = peek(p);
-	if (t != NULL && t->kind == LEX_WORD) {
+	if (t != NULL && t->kind == LEX_WORD && !is_word(t, "rcvbuf")) {
 		for (i = 1; i < 4 && !is_word(t, transports[i]); i++)
 			;
 		lex_describe(t, shown, sizeof(shown));
@@ -326,6 +327,15 @@ static int stmt_connect(struct parser *p, const struct stmt_kind *k, const struc
 			return fail_tok(p, t, "unknown transport %s: use tcp, udp or unix", shown);
 		take(p);
 		st->transport = (enum plan_transport)i;
+	}
+	t = peek(p);
+	if (is_word(t, "rcvbuf")) {
+		take(p);
+		if (st->transport == PLAN_TRANSPORT_UDP)
+			return fail_tok(p, t, "rcvbuf is for a stream connection, not udp");
+		if (take_int(p, "a receive buffer size in bytes", "rcvbuf", 1, INT_MAX / 2, &n) < 0)
+			return -1;
+		st->rcvbuf = (int)n;
 	}
 	if (end_of_stmt(p, kw) < 0)
 		return -1;

@@ -132,6 +132,7 @@ struct plan_stmt {
 	unsigned line, col;              /* where the statement starts, 1-based */
 	char conn[PLAN_NAME_MAX];        /* connection name ("" when none) */
 	enum plan_transport transport;   /* CONNECT */
+	int rcvbuf;                      /* CONNECT: SO_RCVBUF before connecting, 0: the default */
 	struct plan_bytes data;          /* WRITE, SEND, EXPECT_BYTES/LINE/TIMESTAMP/DATAGRAM;
 	                                    EXPECT_REGEX: the pattern */
 	struct plan_split split;         /* WRITE */

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 BIN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/bin"
 SOCKSPEC = os.path.join(BIN, "sockspec")
 SCALE = os.environ.get("SOCKSPEC_TEST_SCALE", "1")
-PROFILE_CASES = 29  # cases of the echo-threaded profile
+PROFILE_CASES = 30  # cases of the echo-threaded profile
 
 # Which cases each planted defect must fail: exactly these, nothing else.
 DEFECTS = {

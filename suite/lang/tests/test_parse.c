@@ -151,6 +151,24 @@ static void test_parse_connect_transports(void **state)
 	assert_pos(&p->stmts[3], PLAN_CONNECT, 5, 3);
 	assert_string_equal(p->stmts[3].conn, "x_1");
 	assert_int_equal(p->stmts[3].transport, PLAN_TRANSPORT_UNIX);
+	assert_int_equal(p->stmts[3].rcvbuf, 0);
+	plan_free(p);
+}
+
+static void test_parse_connect_rcvbuf(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = parse_ok(HDR "connect c rcvbuf 4096\nconnect t tcp rcvbuf 1\nconnect x unix rcvbuf "
+	                 "1073741823\n");
+	assert_int_equal(p->nstmts, 3);
+	assert_int_equal(p->stmts[0].transport, PLAN_TRANSPORT_DEFAULT);
+	assert_int_equal(p->stmts[0].rcvbuf, 4096);
+	assert_int_equal(p->stmts[1].transport, PLAN_TRANSPORT_TCP);
+	assert_int_equal(p->stmts[1].rcvbuf, 1);
+	assert_int_equal(p->stmts[2].transport, PLAN_TRANSPORT_UNIX);
+	assert_int_equal(p->stmts[2].rcvbuf, 1073741823);
 	plan_free(p);
 }
 
@@ -603,6 +621,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_layout_comments_blanks_indent_crlf),
 	    cmocka_unit_test(test_parse_input_need_not_be_nul_terminated),
 	    cmocka_unit_test(test_parse_connect_transports),
+	    cmocka_unit_test(test_parse_connect_rcvbuf),
 	    cmocka_unit_test(test_parse_connect_longest_name),
 	    cmocka_unit_test(test_parse_write_plain),
 	    cmocka_unit_test(test_parse_write_split_and_gap),
