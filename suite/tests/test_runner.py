@@ -36,7 +36,7 @@ PROFILE_CASES = 30  # cases of the echo-threaded profile
 # Which cases each planted defect must fail: exactly these, nothing else.
 DEFECTS = {
     "one-recv": {"partial-recv/one-byte-writes", "partial-recv/random-splits",
-                 "partial-recv/mib-echo", "partial-recv/slow-reader",
+                 "partial-recv/mib-echo", "partial-recv/slow-reader", "partial-recv/short-writes",
                  "partial-recv/line-8k", "partial-recv/every-split-point",
                  "framing/pipelined-writes", "framing/lock-step", "limits/mib-line",
                  "concurrency/hundred-clients", "concurrency/half-line-idle",
