@@ -454,32 +454,13 @@ static int serve_conn(struct server *srv, int fd)
  * (already waited out); exits on an error that will not go away. */
 static int accept_one(struct server *srv)
 {
-	int fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = badnet_accept(PROG, srv->lfd, &srv->cfg->addr);
 
-	if (fd >= 0) {
-		/* Defect backlog-5: a slow accept loop (socat forks here), so
-		 * a burst of SYNs overflows the 6-entry queue meanwhile. */
-		if (srv->cfg->defect == DEFECT_BACKLOG_5)
-			badnet_sleep_ms(ECHO_ACCEPT_MS);
-		return fd;
-	}
-	switch (errno) {
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-		return -1;
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		/* Out of fds or memory: say so, let connections drain, retry. */
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		badnet_sleep_ms(100);
-		return -1;
-	default:
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		exit(1);
-	}
+	/* Defect backlog-5: a slow accept loop (socat forks here), so a
+	 * burst of SYNs overflows the 6-entry queue meanwhile. */
+	if (fd >= 0 && srv->cfg->defect == DEFECT_BACKLOG_5)
+		badnet_sleep_ms(ECHO_ACCEPT_MS);
+	return fd;
 }
 
 /* ---- the shapes: once, iterative, threaded and the defects' own ---- */

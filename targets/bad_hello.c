@@ -455,34 +455,6 @@ static void spawn(struct server *srv, int fd, pthread_attr_t *attr)
 	}
 }
 
-/* Accepts one connection. Returns its fd, or -1 after a transient error
- * (already waited out); exits on an error that will not go away. */
-static int accept_one(int lfd)
-{
-	struct timespec pause = {0, 100 * 1000000L};
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-		return -1;
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		/* Out of fds or memory: say so, let connections drain, retry. */
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		nanosleep(&pause, NULL);
-		return -1;
-	default:
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		exit(1);
-	}
-}
-
 /* The accept loop, on its own thread so that main can wait for signals. */
 static void *accept_main(void *arg)
 {
@@ -500,14 +472,14 @@ static void *accept_main(void *arg)
 		/* Defect iterative: the connection is served right here, so
 		 * the next client waits in the backlog until this one is done. */
 		if (srv->cfg->defect == DEFECT_ITERATIVE) {
-			fd = accept_one(srv->lfd);
+			fd = badnet_accept(PROG, srv->lfd, &srv->cfg->addr);
 			if (fd >= 0)
 				serve_conn(fd, srv);
 			continue;
 		}
 		while (sem_wait(&srv->slots) < 0) /* at the limit: leave clients queued */
 			;
-		fd = accept_one(srv->lfd);
+		fd = badnet_accept(PROG, srv->lfd, &srv->cfg->addr);
 		if (fd < 0)
 			sem_post(&srv->slots);
 		else

@@ -239,14 +239,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	return apply_args(defect, mode, framing, port_text, bind_text, cfg);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&left, &left) < 0 && errno == EINTR)
-		;
-}
-
 /* Defect no-halfclose: wait a little, then give up on the reply owed if
  * the client has already half-closed. Returns 1 if it has. */
 static int peer_half_closed_after_delay(int fd)
@@ -254,7 +246,7 @@ static int peer_half_closed_after_delay(int fd)
 	char c;
 	ssize_t n;
 
-	sleep_ms(OK_DELAY_MS);
+	badnet_sleep_ms(OK_DELAY_MS);
 	do
 		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
@@ -467,7 +459,7 @@ static void *conn_main(void *arg)
 	sem_post(&srv->slots);
 	/* Defect thread-leak: the thread outlives its connection. */
 	while (srv->cfg->defect == DEFECT_THREAD_LEAK)
-		sleep_ms(3600 * 1000L);
+		badnet_sleep_ms(3600 * 1000L);
 	return NULL;
 }
 
@@ -491,32 +483,6 @@ static void spawn(struct server *srv, int fd, pthread_attr_t *attr)
 	}
 }
 
-/* Accepts one connection. Returns its fd, or -1 after a transient error
- * (already waited out); exits on an error that will not go away. */
-static int accept_one(int lfd)
-{
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-		return -1;
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		sleep_ms(100);
-		return -1;
-	default:
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		exit(1);
-	}
-}
-
 /* The accept loop, on its own thread so that main can wait for signals. */
 static void *accept_main(void *arg)
 {
@@ -537,14 +503,14 @@ static void *accept_main(void *arg)
 		 * until this one is done. */
 		if ((cfg->mode == MODE_ITERATIVE && cfg->defect != DEFECT_CONCURRENT) ||
 		    cfg->defect == DEFECT_SERIAL) {
-			fd = accept_one(srv->lfd);
+			fd = badnet_accept(PROG, srv->lfd, &srv->cfg->addr);
 			if (fd >= 0)
 				serve_conn(fd, cfg);
 			continue;
 		}
 		while (sem_wait(&srv->slots) < 0) /* at the limit: leave clients queued */
 			;
-		fd = accept_one(srv->lfd);
+		fd = badnet_accept(PROG, srv->lfd, &srv->cfg->addr);
 		if (fd < 0) {
 			sem_post(&srv->slots);
 			continue;
@@ -552,7 +518,7 @@ static void *accept_main(void *arg)
 		spawn(srv, fd, &attr);
 		/* Defect backlog-5: an accept loop slower than a burst. */
 		if (cfg->defect == DEFECT_BACKLOG_5)
-			sleep_ms(1);
+			badnet_sleep_ms(1);
 	}
 	return NULL;
 }

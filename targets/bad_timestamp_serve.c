@@ -309,34 +309,6 @@ static void spawn(int fd, const struct config *cfg)
 	}
 }
 
-/* Accepts one connection. Returns its fd, or -1 after a transient error
- * (already waited out); exits on an error that will not go away. */
-static int accept_one(int lfd, const struct config *cfg)
-{
-	struct timespec pause = {0, 100 * 1000000L};
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-		return -1;
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		nanosleep(&pause, NULL);
-		return -1;
-	default:
-		fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-		ts_leave(cfg, 1);
-		return -1;
-	}
-}
-
 /* One client at a time, the others wait in the backlog (seed 003's
  * tsTserv). */
 void *ts_accept_main(void *arg)
@@ -344,7 +316,7 @@ void *ts_accept_main(void *arg)
 	const struct server *srv = arg;
 
 	for (;;) {
-		int fd = accept_one(srv->fd, srv->cfg);
+		int fd = badnet_accept(PROG, srv->fd, &srv->cfg->addr);
 
 		if (fd < 0)
 			continue;

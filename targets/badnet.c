@@ -310,6 +310,32 @@ int badnet_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int badnet_accept(const char *prog, int lfd, const struct badnet_addr *a)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return -1;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		/* Out of fds or memory: say so, let connections drain, retry. */
+		fprintf(stderr, "%s: accept: %s\n", prog, strerror(errno));
+		badnet_sleep_ms(100);
+		return -1;
+	default:
+		fprintf(stderr, "%s: accept: %s\n", prog, strerror(errno));
+		badnet_unlink(a);
+		exit(1);
+	}
+}
+
 void badnet_sleep_ms(long ms)
 {
 	struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};

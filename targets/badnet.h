@@ -89,6 +89,12 @@ void badnet_unlink(const struct badnet_addr *a);
  * an error or a peer that is gone. */
 int badnet_write_all(int fd, const void *buf, size_t len);
 
+/* Accepts one connection on lfd. Returns its fd, or -1 after a transient
+ * error (out of fds or memory: reported and waited out for 100 ms); on
+ * an error that will not go away, reports it, removes a's Unix socket
+ * path and exits 1. */
+int badnet_accept(const char *prog, int lfd, const struct badnet_addr *a);
+
 /* Sleeps ms milliseconds, resuming after signals. */
 void badnet_sleep_ms(long ms);
 
