@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -369,6 +370,15 @@ static void test_target_stdout_captured(void **state)
 	start_ok(f);
 	snprintf(want, sizeof(want), "listening on %s\n",
 	         addr_format(target_addr(f->t), text, sizeof(text)));
+	/* Ready may come from /proc before the line is read from the pipe
+	 * (a slow, sanitized server prints after its listen()): give the
+	 * loop up to 2 s to read it. */
+	for (int i = 0; i < 200 && strlen(target_stdout(f->t, NULL)) < strlen(want); i++) {
+		struct timespec ms10 = {0, 10 * 1000000L};
+
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		nanosleep(&ms10, NULL);
+	}
 	assert_string_equal(target_stdout(f->t, &len), want);
 	assert_int_equal(len, strlen(want));
 	assert_string_equal(target_stderr(f->t, &len), "");
