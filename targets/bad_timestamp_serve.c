@@ -163,12 +163,10 @@ static int reply(int fd, const char *data, size_t len, int lf, const struct conf
  * if the client has already half-closed. Returns 1 if it has. */
 static int peer_half_closed_after_delay(int fd)
 {
-	struct timespec left = {0, TS_DELAY_MS * 1000000L};
 	char c;
 	ssize_t n;
 
-	while (nanosleep(&left, &left) < 0 && errno == EINTR)
-		;
+	badnet_sleep_ms(TS_DELAY_MS);
 	do
 		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
@@ -396,13 +394,9 @@ static ssize_t recv_dgram(int fd, char *buf, size_t cap, struct sockaddr_storage
 		fprintf(stderr, "%s: recvfrom: %s\n", PROG, strerror(errno));
 		return -1;
 	}
-	if (cfg->defect == DEFECT_UDP_LAST_ONLY) {
-		struct timespec left = {0, TS_DELAY_MS * 1000000L};
-
-		/* A 5 ms "tick" before draining, so a burst is always caught. */
-		while (nanosleep(&left, &left) < 0 && errno == EINTR)
-			;
-	}
+	/* A 5 ms "tick" before draining, so a burst is always caught. */
+	if (cfg->defect == DEFECT_UDP_LAST_ONLY)
+		badnet_sleep_ms(TS_DELAY_MS);
 	while (cfg->defect == DEFECT_UDP_LAST_ONLY) {
 		struct sockaddr_storage next;
 		socklen_t nextlen = sizeof(next);

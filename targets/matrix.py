@@ -79,9 +79,13 @@ def parse_table(path):
     return rows
 
 
+def options_suffix(row):
+    """" OPTIONS" for a row with run options, "" for one without."""
+    return "" if row["options"] == "-" else " " + row["options"]
+
+
 def label(row):
-    opts = "" if row["options"] == "-" else " " + row["options"]
-    return f"{row['name']} {row['profile']} {row['framing']}{opts}"
+    return f"{row['name']} {row['profile']} {row['framing']}{options_suffix(row)}"
 
 
 def command_of(row, bindir):
@@ -196,8 +200,7 @@ def markdown(results):
     head = ["target", "profile", "framing"] + FAMILIES + ["verdict"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row, _status, doc, _err, _secs, problems in results:
-        opts = "" if row["options"] == "-" else " " + row["options"]
-        cells = [f"`{row['name']}{opts}`", row["profile"], row["framing"]]
+        cells = [f"`{row['name']}{options_suffix(row)}`", row["profile"], row["framing"]]
         cells += [cell(doc, f) for f in FAMILIES]
         cells.append("UNEXPECTED" if problems else "as expected")
         lines.append("| " + " | ".join(cells) + " |")
