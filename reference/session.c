@@ -2,7 +2,10 @@
 /*
  * The per-connection loop shared by every TCP reference server. Replies
  * are produced synchronously, message by message, so that when the peer
- * half-closes, everything it is owed has been sent before we close.
+ * half-closes, everything it is owed has been sent before we close. The
+ * replies to the messages of one read are sent together, in one send
+ * of up to SESSION_BATCH_MAX bytes (each at once when there is a reply
+ * delay): pipelined small lines cost one send, not one each.
  */
 #define _GNU_SOURCE
 #include "session.h"
@@ -25,7 +28,8 @@ struct session {
 	const sigset_t *mask;          /* signal mask while waiting */
 	uint8_t *in;                   /* SESSION_READ_MAX bytes, once input came */
 	uint8_t *out;                  /* reply buffer, out_cap bytes (NULL: none yet) */
-	size_t out_cap;                /* grows to the largest reply so far */
+	size_t out_cap;                /* grows to the largest batch so far */
+	size_t out_len;                /* replies composed, not sent yet */
 	struct frame frame;            /* LINE framing: reassembly buffer */
 	int one_shot_done;             /* PROTO_ONE_SHOT: the reply went out */
 };
@@ -36,11 +40,12 @@ static int idle_limit(const struct session *s)
 	return s->cfg->idle_ms > 0 ? s->cfg->idle_ms : -1;
 }
 
-/* Makes out hold at least need bytes. It starts small and doubles, so
- * a connection pays only for the replies it gets. */
-static int reserve_out(struct session *s, size_t need)
+/* Makes out hold at least need more bytes after the pending ones. It
+ * starts small and doubles, so a connection pays only for the replies
+ * it gets. */
+static int reserve_out(struct session *s, size_t more)
 {
-	size_t cap = s->out_cap ? s->out_cap : 256;
+	size_t cap = s->out_cap ? s->out_cap : 256, need = s->out_len + more;
 	uint8_t *bigger;
 
 	if (need <= s->out_cap)
@@ -98,7 +103,19 @@ int session_clock(const struct proto_handler *proto, struct proto_msg *msg, stru
 	return 0;
 }
 
-/* Answers one message. Returns 0 to go on, SESSION_DONE, or -errno. */
+/* Sends the pending replies. Returns 0 or -errno. */
+static int flush(struct session *s)
+{
+	size_t n = s->out_len;
+
+	s->out_len = 0;
+	return n > 0 ? net_send_all(s->fd, s->out, n, idle_limit(s), s->mask) : 0;
+}
+
+/* Answers one message: its reply joins the pending ones, which are sent
+ * first when a delay comes before it or when they reach
+ * SESSION_BATCH_MAX. Returns 0 to go on, SESSION_DONE (pending replies
+ * sent), or -errno. */
 static int answer(struct session *s, const uint8_t *msg, size_t len)
 {
 	const struct proto_handler *proto = s->cfg->proto;
@@ -107,27 +124,29 @@ static int answer(struct session *s, const uint8_t *msg, size_t len)
 	size_t n = 0;
 	int rc;
 
+	if ((s->cfg->delay_ms > 0 || s->out_len >= SESSION_BATCH_MAX) && (rc = flush(s)) < 0)
+		return rc;
 	if (session_clock(proto, &m, &tm) < 0)
 		return -EOVERFLOW;
 	if (reserve_out(s, len + PROTO_OVERHEAD) < 0)
 		return -ENOMEM; /* proto.h: this much always fits */
-	rc = proto->message(&m, s->out, s->out_cap, &n);
+	rc = proto->message(&m, s->out + s->out_len, s->out_cap - s->out_len, &n);
 	if (rc == PROTO_ERR_SPACE)
 		return -ENOSPC;
 	if (rc == PROTO_CLOSE)
-		return SESSION_DONE;
+		return (rc = flush(s)) < 0 ? rc : SESSION_DONE;
 	if (s->cfg->delay_ms > 0 && (rc = pause_before_reply(s)) < 0)
 		return rc;
-	if (n > 0 && (rc = net_send_all(s->fd, s->out, n, idle_limit(s), s->mask)) < 0)
-		return rc;
+	s->out_len += n;
 	if (proto->flags & PROTO_ONE_SHOT) {
 		s->one_shot_done = 1;
-		return SESSION_DONE;
+		return (rc = flush(s)) < 0 ? rc : SESSION_DONE;
 	}
 	return 0;
 }
 
-/* LINE framing: reassemble, then answer each complete line. */
+/* LINE framing: reassemble, then answer each complete line. The
+ * replies to the lines before an over-long one are still sent. */
 static int feed_lines(struct session *s, const uint8_t *data, size_t len)
 {
 	const uint8_t *line;
@@ -144,9 +163,9 @@ static int feed_lines(struct session *s, const uint8_t *data, size_t len)
 				return rc;
 		}
 		if (rc == FRAME_TOO_LONG)
-			return -EMSGSIZE;
+			return (rc = flush(s)) < 0 ? rc : -EMSGSIZE;
 		if (len == 0)
-			return 0;
+			return flush(s);
 	}
 }
 
@@ -161,7 +180,8 @@ static int greet(struct session *s)
 		return -ENOMEM;
 	if (s->cfg->proto->welcome(s->cfg->framing, s->out, s->out_cap, &n) < 0)
 		return -ENOSPC;
-	return n > 0 ? net_send_all(s->fd, s->out, n, idle_limit(s), s->mask) : 0;
+	s->out_len = n;
+	return flush(s);
 }
 
 static int serve(struct session *s)
@@ -181,8 +201,8 @@ static int serve(struct session *s)
 			return (int)n; /* EOF: every owed reply was sent */
 		if (s->cfg->framing == PROTO_FRAMING_LINE)
 			rc = feed_lines(s, s->in, (size_t)n);
-		else
-			rc = answer(s, s->in, (size_t)n);
+		else if ((rc = answer(s, s->in, (size_t)n)) == 0)
+			rc = flush(s);
 	}
 	return rc == SESSION_DONE ? 0 : rc;
 }

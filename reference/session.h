@@ -3,7 +3,7 @@
  * session: serves one TCP connection with a protocol handler. It reads
  * whatever the peer sends, cuts it into messages by the framing (lines
  * through frame.c, or one read per message), hands each message to the
- * handler and sends the whole reply. It ends on EOF (after every owed
+ * handler and sends the replies to each read together. It ends on EOF (after every owed
  * reply), a reset, the handler's PROTO_CLOSE, an over-long line, an idle
  * timeout, or a stop signal, and closes the fd itself. Its buffers are
  * taken when the first bytes arrive and grow with the messages, so an
@@ -19,7 +19,8 @@
 #include "proto.h"
 
 #define SESSION_READ_MAX   16384 /* bytes taken per read */
-#define SESSION_LINGER_MAX 65536 /* input discarded after a one-shot reply */
+#define SESSION_LINGER_MAX 65536  /* input discarded after a one-shot reply */
+#define SESSION_BATCH_MAX  262144 /* replies to one read sent at once, up to this */
 
 struct session_cfg {
 	const struct proto_handler *proto; /* what to answer */

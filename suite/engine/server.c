@@ -15,7 +15,8 @@
 
 #define POLL_MS 20 /* /proc polling period, not scaled */
 
-static const char *const resource_names[] = {"fds", "threads", "children", "KiB of rss"};
+static const char *const resource_names[] = {"fds", "threads", "children", "KiB of rss",
+                                              "memory mappings"};
 
 static void on_restarted(struct target *t, int status, void *arg)
 {
@@ -108,6 +109,7 @@ static long pick(const struct target_counts *c, enum plan_resource r)
 	return r == PLAN_RES_FDS       ? c->fds
 	       : r == PLAN_RES_THREADS ? c->threads
 	       : r == PLAN_RES_RSS     ? c->rss_kib
+	       : r == PLAN_RES_MAPS    ? c->mappings
 	                               : c->children;
 }
 

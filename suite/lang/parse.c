@@ -27,7 +27,7 @@
 static const char *const reserved_words[] = {
     "exit",   "second-instance", "fds",       "threads",     "children", "rss",
     "line",   "regex",           "timestamp", "nothing",     "eof",      "reset",
-    "closed", "refused",         "datagram",  "no-datagram", NULL};
+    "closed", "refused",         "datagram",  "no-datagram", "mappings", NULL};
 
 /* Grows an array to hold at least `need` entries of `size` bytes.
  * Returns the (possibly moved) array, or NULL with arr untouched. */

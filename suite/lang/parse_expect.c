@@ -2,7 +2,7 @@
 /*
  * The parser's statements about what a connection receives (expect
  * NAME ...) and about the server (restart, signal, snapshot, expect
- * exit|second-instance|fds|threads|children|rss). See parse_int.h.
+ * exit|second-instance|fds|threads|children|rss|mappings). See parse_int.h.
  */
 #include <limits.h>
 #include <signal.h>
@@ -106,7 +106,7 @@ static int expect_second(struct parser *p, struct plan_stmt *st)
 	return 0;
 }
 
-/* expect fds|threads|children|rss <= NAME [+ K] */
+/* expect fds|threads|children|rss|mappings <= NAME [+ K] */
 static int expect_count(struct parser *p, struct plan_stmt *st, enum plan_resource res)
 {
 	const struct lex_token *nt;
@@ -216,7 +216,8 @@ static int expect_conn(struct parser *p, struct plan_stmt *st, const struct lex_
 
 int parse_stmt_expect(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
-	static const char *const resources[] = {"fds", "threads", "children", "rss"};
+	static const char *const resources[] = {"fds", "threads", "children", "rss", "mappings"};
+	const unsigned nres = sizeof(resources) / sizeof(resources[0]);
 	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *t = peek(p);
 	unsigned r;
@@ -225,15 +226,15 @@ int parse_stmt_expect(struct parser *p, const struct stmt_kind *k, const struct 
 		return -1;
 	if (t == NULL || t->kind != LEX_WORD)
 		return fail_expected(p, "a connection name, exit, second-instance, fds, threads, "
-		                        "children or rss");
-	for (r = 0; r < 4 && !is_word(t, resources[r]); r++)
+		                        "children, rss or mappings");
+	for (r = 0; r < nres && !is_word(t, resources[r]); r++)
 		;
-	if (!is_word(t, "exit") && !is_word(t, "second-instance") && r == 4)
+	if (!is_word(t, "exit") && !is_word(t, "second-instance") && r == nres)
 		return expect_conn(p, st, kw);
 	take(p);
 	p->plan->requires |= PLAN_REQ_LAUNCHED;
 	if ((is_word(t, "exit") ? expect_exit(p, st)
-	     : r == 4           ? expect_second(p, st)
+	     : r == nres        ? expect_second(p, st)
 	                        : expect_count(p, st, (enum plan_resource)r)) < 0 ||
 	    parse_take_within(p, st) < 0)
 		return -1;

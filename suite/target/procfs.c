@@ -344,6 +344,25 @@ long procfs_fd_count(pid_t pid)
 	return n;
 }
 
+long procfs_map_count(pid_t pid)
+{
+	char path[64], line[LINE_MAX_PROC];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	f = open_proc(path);
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strchr(line, '\n')) /* a path longer than the buffer: one line still */
+			n++;
+	if (ferror(f))
+		n = -EIO;
+	fclose(f);
+	return n;
+}
+
 long procfs_status_value(pid_t pid, const char *key)
 {
 	char path[64], line[LINE_MAX_PROC];

@@ -111,6 +111,9 @@ long procfs_status_value(pid_t pid, const char *key);
 /* Threads: of /proc/PID/status. Returns the count or -errno. */
 long procfs_thread_count(pid_t pid);
 
+/* Memory mappings of pid: lines of /proc/PID/maps, or -errno. */
+long procfs_map_count(pid_t pid);
+
 /* Processes whose parent is pid (a scan of /proc/N/stat). Returns the
  * count or -errno. */
 long procfs_child_count(pid_t pid);

@@ -471,11 +471,14 @@ int target_counts(const struct target *t, struct target_counts *out)
 	out->threads = procfs_thread_count(pid);
 	out->children = procfs_child_count(pid);
 	out->rss_kib = procfs_status_value(pid, "VmRSS");
-	if (out->fds < 0 || out->threads < 0 || out->children < 0 || out->rss_kib < 0)
+	out->mappings = procfs_map_count(pid);
+	if (out->fds < 0 || out->threads < 0 || out->children < 0 || out->rss_kib < 0 ||
+	    out->mappings < 0)
 		return (int)(out->fds < 0        ? out->fds
 		             : out->threads < 0  ? out->threads
 		             : out->children < 0 ? out->children
-		                                 : out->rss_kib);
+		             : out->rss_kib < 0  ? out->rss_kib
+		                                 : out->mappings);
 	return 0;
 }
 

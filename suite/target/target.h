@@ -128,6 +128,7 @@ struct target_counts {
 	long threads;  /* Threads: in /proc/PID/status */
 	long children; /* processes whose parent is PID */
 	long rss_kib;  /* VmRSS: in /proc/PID/status */
+	long mappings; /* lines of /proc/PID/maps */
 };
 
 /* Fills *out from /proc. Returns 0, -ESRCH (not running) or -errno. */

@@ -222,9 +222,9 @@ static void test_parse_errors_statements(void **state)
 	     NAME ":3:10: expected data or line, regex, timestamp, nothing, eof, reset, closed, "
 	          "refused, datagram or no-datagram, got \"bytes\""},
 	    {HDR "expect\n", NAME ":2:7: expected a connection name, exit, second-instance, fds, "
-	                          "threads, children or rss after \"expect\""},
+	                          "threads, children, rss or mappings after \"expect\""},
 	    {HDR "expect \"x\"\n", NAME ":2:8: expected a connection name, exit, second-instance, "
-	                                "fds, threads, children or rss, got \"x\""},
+	                                "fds, threads, children, rss or mappings, got \"x\""},
 	    {HDR "expect c eof\n", NAME ":2:8: unknown connection \"c\": connect it first"},
 	    {HDR "connect c\nexpect c line\n",
 	     NAME ":3:14: expected data (a string, hex \"...\" or range A B) after \"line\""},

@@ -609,7 +609,7 @@ static void test_target_signal_and_on_exit(void **state)
 	assert_int_equal(wait_result(f, &r), 0);
 	expect_exit(f->t, -1, SIGKILL);
 	assert_int_equal(target_signal(f->t, SIGTERM), -ESRCH);
-	assert_int_equal(target_counts(f->t, &(struct target_counts){0, 0, 0, 0}), -ESRCH);
+	assert_int_equal(target_counts(f->t, &(struct target_counts){0, 0, 0, 0, 0}), -ESRCH);
 	target_on_exit(f->t, on_result, &again); /* exited already: next loop turn */
 	assert_int_equal(again.calls, 0);
 	assert_int_equal(wait_result(f, &again), 0);
@@ -811,7 +811,7 @@ static void test_target_sweep_kills_daemon(void **state)
 static void test_target_counts_of_ref_echo(void **state)
 {
 	struct fx *f = *state;
-	struct target_counts c = {-1, -1, -1, -1};
+	struct target_counts c = {-1, -1, -1, -1, -1};
 	char cmd[CMD_MAX];
 
 	new_target(f, fmt_cmd(cmd, "%s/ref-echo --mode threaded -b {addr}", bin_dir()), AF_INET,
@@ -822,6 +822,7 @@ static void test_target_counts_of_ref_echo(void **state)
 	assert_true(c.threads >= 1);
 	assert_int_equal(c.children, 0);
 	assert_true(c.rss_kib > 64 && c.rss_kib < 1024 * 1024); /* a small C server: KiB */
+	assert_true(c.mappings > 4); /* the binary, libc, stack, heap... */
 	stop_ok(f);
 	assert_int_equal(target_counts(f->t, &c), -ESRCH);
 }
