@@ -2,6 +2,7 @@
 # Thin wrapper around CMake so the quick start is two commands:
 #   make demo    run the conformance suite against the bundled servers
 #   make test    build everything and run every test (plain and ASan+UBSan)
+#   make mutation  plant each mutant of targets/mutations/ and check it is caught
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
@@ -9,7 +10,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-plain test-asan bench fuzz clean format
+.PHONY: all deps build demo test test-plain test-asan bench fuzz mutation clean format
 
 all: build
 
@@ -39,6 +40,12 @@ bench:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOCKSPEC_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 	$(BUILD)/bin/echo-bench
+
+# Mutation testing: every mutant of targets/mutations/ planted in a copy
+# of reference/, rebuilt, and run against its profiles; the matrix and
+# the score (killed / (total - equivalent)) go to $(BUILD)/mutation.md.
+mutation: build
+	python3 targets/mutation.py --bin $(BUILD)/bin --markdown $(BUILD)/mutation.md
 
 # libFuzzer on the case-language parser (seeded with the bundled cases)
 # and on the servers' framing and handlers, FUZZ_SECONDS each.
