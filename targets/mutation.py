@@ -3,23 +3,24 @@
 """Mutation testing of the suite: plant one small defect at a time in the
 reference servers and check that some case fails.
 
-usage: mutation.py [--bin DIR] [--jobs N] [--only REGEX] [--ci] [--list]
-                   [--check] [--markdown FILE] [--keep]
+usage: mutation.py [--bin DIR] [--jobs N] [--only REGEX] [--ci] [--why]
+                   [--list] [--check] [--markdown FILE] [--keep]
 
 Each file in targets/mutations/*.mut is one mutant: a find-and-replace in
 one file of reference/ with a one-line reason (format: targets/README.md).
-The harness copies reference/ into a throwaway directory, builds the
-unmutated servers once, then, one mutant at a time, applies the
-replacement, rebuilds, and keeps the six servers in a directory of
-their own. Each mutant's servers then run the reference rows of
-targets.tsv for the profiles it names (every profile when it names
-none), once per run option it names (`-`, `--ipv6`, `--unix`), while the
-next mutant builds.
+The harness copies reference/ into a throwaway directory and builds the
+unmutated servers, then each mutant in turn: the replacement applied,
+the servers its profiles use rebuilt and kept in a directory of their
+own, the file restored. Then it runs the reference rows of targets.tsv
+for each mutant's profiles (every profile when it names none), once per
+run option it names (`-`, `--ipv6`, `--unix`), against the unmutated
+build and against the mutant's, --jobs at a time. --ci takes only the
+mutants with a `ci:` line, on the profiles that line names.
 
-A mutant is killed when, in every option set, some case fails (or is an
-error) that passed against the unmutated servers in the same run. An
-equivalent mutant (`equivalent:` gives the reason) must survive; it is
-left out of the score, never dropped. The score is
+A mutant is killed when, under every option it names, some case fails
+(or is an error) that passed against the unmutated servers in the same
+run. An equivalent mutant (`equivalent:` gives the reason) must
+survive; it is left out of the score, never dropped. The score is
 killed / (total - equivalent). Exit status: 0 when every non-equivalent
 mutant is killed and no equivalent one is; 1 otherwise; 2 for a bad
 mutant file, a mutant that does not apply or build, or bad options.
@@ -76,7 +77,7 @@ def parse_mutant(path):
     """A mutant file as a dict; MutantError names file:line on a problem."""
     name = os.path.basename(path)[:-len(".mut")]
     m = {"name": name, "path": path, "profiles": [], "options": ["-"], "equivalent": "",
-         "ci": False, "find": None, "replace": None}
+         "ci": [], "find": None, "replace": None}
     section, body = None, []
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
@@ -103,7 +104,7 @@ def parse_mutant(path):
         elif key == "options":
             m[key] = [o.strip() for o in value.split(",") if o.strip()]
         elif key == "ci":
-            m[key] = value == "yes"
+            m[key] = value.split()
         else:
             m[key] = value
     if section:
@@ -151,6 +152,9 @@ def check_mutants(mutants, rows, root=ROOT):
         for p in m["profiles"]:
             if p not in profiles:
                 problems.append(f"{m['path']}: profile {p} has no reference row")
+        for p in m["ci"]:
+            if p not in (m["profiles"] or profiles):
+                problems.append(f"{m['path']}: ci profile {p} is not one of its profiles")
         for o in m["options"]:
             if o not in ("-", "--ipv6", "--unix"):
                 problems.append(f"{m['path']}: option {o!r} is not -, --ipv6 or --unix")
@@ -213,9 +217,11 @@ class Workspace:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def runs_of(m, rows):
-    """The (row, option) runs a mutant needs."""
-    chosen = [r for r in rows if not m["profiles"] or r["profile"] in m["profiles"]]
+def runs_of(m, rows, ci=False):
+    """The (row, option) runs a mutant needs (for the CI subset: on its
+    ci profiles only)."""
+    profiles = m["ci"] if ci else m["profiles"]
+    chosen = [r for r in rows if not profiles or r["profile"] in profiles]
     return [(r, o) for o in m["options"] for r in chosen]
 
 
@@ -311,15 +317,17 @@ def run_all(mutants, rows, args):
     skew their timing), then runs the unmutated servers' rows and every
     mutant's, args.jobs at a time; returns [(mutant, status, by_option)]."""
     sockspec = os.path.abspath(os.path.join(args.bin, "sockspec"))
+    start = time.monotonic()
     ws = Workspace(sockspec, args.keep)
     try:
         base_bin = ws.build("unmutated")
         bins = []
         for m in mutants:
-            servers = sorted({SERVER_OF[r["profile"]] for r, _o in runs_of(m, rows)})
+            servers = sorted({SERVER_OF[r["profile"]] for r, _o in runs_of(m, rows, args.ci)})
             bins.append(ws.build(m["name"], m, servers))
-        print(f"mutation.py: built {len(mutants)} mutants in {ws.dir}", file=sys.stderr)
-        need = {key_of(r, o): (r, o) for m in mutants for r, o in runs_of(m, rows)}
+        print(f"mutation.py: built {len(mutants)} mutants in {ws.dir} "
+              f"({time.monotonic() - start:.0f} s)", file=sys.stderr)
+        need = {key_of(r, o): (r, o) for m in mutants for r, o in runs_of(m, rows, args.ci)}
 
         def run(row, option, bindir):
             r, status, doc, err, _secs = matrix.run_row(with_option(row, option), bindir,
@@ -331,7 +339,8 @@ def run_all(mutants, rows, args):
 
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             base_f = {k: pool.submit(run, r, o, base_bin) for k, (r, o) in need.items()}
-            pending = [(m, {key_of(r, o): pool.submit(run, r, o, b) for r, o in runs_of(m, rows)})
+            pending = [(m, {key_of(r, o): pool.submit(run, r, o, b)
+                            for r, o in runs_of(m, rows, args.ci)})
                        for m, b in zip(mutants, bins)]
             base = {k: f.result() for k, f in base_f.items()}
             judged = []
@@ -363,7 +372,8 @@ def main():
     ap.add_argument("--jobs", "-j", type=int, default=4 * (os.cpu_count() or 2),
                     help="runs at the same time (default: 4 per CPU)")
     ap.add_argument("--only", metavar="REGEX", help="mutants whose name matches")
-    ap.add_argument("--ci", action="store_true", help="only the mutants marked 'ci: yes'")
+    ap.add_argument("--ci", action="store_true",
+                    help="only the mutants with a 'ci:' line, on the profiles it names")
     ap.add_argument("--seed", type=int, default=1, help="sockspec --seed (default 1)")
     ap.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     ap.add_argument("--check", action="store_true",

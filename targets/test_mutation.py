@@ -18,7 +18,7 @@ reason: drops the last byte
 file: reference/proto.c
 profiles: echo-once udp-echo
 options: -, --ipv6
-ci: yes
+ci: udp-echo
 --- find
 \t*out_len = msg->len;
 --- replace
@@ -46,7 +46,7 @@ class Files(unittest.TestCase):
         self.assertEqual(m["file"], "reference/proto.c")
         self.assertEqual(m["profiles"], ["echo-once", "udp-echo"])
         self.assertEqual(m["options"], ["-", "--ipv6"])
-        self.assertTrue(m["ci"])
+        self.assertEqual(m["ci"], ["udp-echo"])
         self.assertEqual(m["equivalent"], "")
         self.assertEqual(m["find"], "\t*out_len = msg->len;")
         self.assertEqual(m["replace"], "\t*out_len = msg->len - 1;")
@@ -56,7 +56,7 @@ class Files(unittest.TestCase):
         m = mutation.parse_mutant(self.write("x.mut", text))
         self.assertEqual(m["profiles"], [])
         self.assertEqual(m["options"], ["-"])
-        self.assertFalse(m["ci"])
+        self.assertEqual(m["ci"], [])
         self.assertEqual(m["replace"], "")
 
     def assert_bad(self, text, words):
@@ -87,13 +87,23 @@ class Files(unittest.TestCase):
             self.assertIn(f"occurs {count} times", str(e.exception))
 
     def test_check_names_problems(self):
-        m = mutation.parse_mutant(self.write("m.mut", GOOD.replace("udp-echo", "nosuch")
+        m = mutation.parse_mutant(self.write("m.mut", GOOD.replace("echo-once udp", "echo-once x")
                                              .replace("--ipv6", "--tls")))
         rows = [{"profile": "echo-once"}, {"profile": "udp-echo"}]
         problems = mutation.check_mutants([m], rows)
-        self.assertEqual(len(problems), 2, problems)
-        self.assertIn("profile nosuch has no reference row", problems[0])
-        self.assertIn("option '--tls'", problems[1])
+        self.assertEqual(len(problems), 3, problems)
+        self.assertIn("profile x-echo has no reference row", problems[0])
+        self.assertIn("ci profile udp-echo is not one of its profiles", problems[1])
+        self.assertIn("option '--tls'", problems[2])
+
+    def test_ci_runs_only_its_profiles(self):
+        m = mutation.parse_mutant(self.write("m.mut", GOOD))
+        rows = [{"profile": p, "framing": "line"} for p in ("echo-once", "udp-echo", "hello")]
+        self.assertEqual([(r["profile"], o) for r, o in mutation.runs_of(m, rows)],
+                         [("echo-once", "-"), ("udp-echo", "-"), ("echo-once", "--ipv6"),
+                          ("udp-echo", "--ipv6")])
+        self.assertEqual([(r["profile"], o) for r, o in mutation.runs_of(m, rows, ci=True)],
+                         [("udp-echo", "-"), ("udp-echo", "--ipv6")])
 
 
 def mut(equivalent="", options=("-",)):
