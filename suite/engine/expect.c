@@ -172,6 +172,10 @@ static void describe_want(struct op *op, struct strbuf *sb, struct strbuf *dump,
 		describe(sb, dump, &s, at, "expected:");
 		return;
 	case PLAN_EXPECT_DATAGRAM:
+		if (x->want_len == 0) { /* "expected nothing" would read as no datagram */
+			strbuf_puts(sb, "an empty datagram");
+			return;
+		}
 		s = shown_mem(x->want, x->want_len);
 		describe(sb, dump, &s, at, "expected:");
 		return;
