@@ -18,7 +18,7 @@
 
 #include "proto.h"
 
-#define SESSION_READ_MAX   16384 /* bytes taken per read */
+#define SESSION_READ_MAX   16384  /* bytes taken per read */
 #define SESSION_LINGER_MAX 65536  /* input discarded after a one-shot reply */
 #define SESSION_BATCH_MAX  262144 /* replies to one read sent at once, up to this */
 

@@ -16,7 +16,7 @@
 #define POLL_MS 20 /* /proc polling period, not scaled */
 
 static const char *const resource_names[] = {"fds", "threads", "children", "KiB of rss",
-                                              "memory mappings"};
+                                             "memory mappings"};
 
 static void on_restarted(struct target *t, int status, void *arg)
 {

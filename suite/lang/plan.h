@@ -122,8 +122,8 @@ enum plan_resource {
 	PLAN_RES_FDS,
 	PLAN_RES_THREADS,
 	PLAN_RES_CHILDREN,
-	PLAN_RES_RSS,    /* resident set size, KiB */
-	PLAN_RES_MAPS,   /* memory mappings: lines of /proc/PID/maps */
+	PLAN_RES_RSS,  /* resident set size, KiB */
+	PLAN_RES_MAPS, /* memory mappings: lines of /proc/PID/maps */
 };
 
 #define PLAN_EXIT_NONZERO (-1) /* expect exit nonzero */

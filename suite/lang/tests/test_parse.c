@@ -560,7 +560,8 @@ static void test_parse_refused_and_datagram_timestamp(void **state)
 	                 "connect u udp\n"
 	                 "expect u datagram timestamp \"hi\" within 1s\n"
 	                 "snapshot base\n"
-	                 "expect rss <= base + 16384\n");
+	                 "expect rss <= base + 16384\n"
+	                 "expect mappings <= base + 256\n");
 	assert_pos(&p->stmts[1], PLAN_EXPECT_REFUSED, 3, 1);
 	assert_string_equal(p->stmts[1].conn, "c");
 	assert_int_equal(p->stmts[1].ms, 2000);
@@ -570,6 +571,9 @@ static void test_parse_refused_and_datagram_timestamp(void **state)
 	assert_pos(&p->stmts[5], PLAN_EXPECT_COUNT, 7, 1);
 	assert_int_equal(p->stmts[5].resource, PLAN_RES_RSS);
 	assert_int_equal(p->stmts[5].slack, 16384);
+	assert_pos(&p->stmts[6], PLAN_EXPECT_COUNT, 8, 1);
+	assert_int_equal(p->stmts[6].resource, PLAN_RES_MAPS);
+	assert_int_equal(p->stmts[6].slack, 256);
 	plan_free(p);
 	p = parse_ok(HDR "expect exit 0 or TERM within 1s\nexpect exit 3\n");
 	assert_int_equal(p->stmts[0].status, 0);

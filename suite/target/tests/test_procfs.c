@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -281,6 +282,27 @@ static void test_procfs_counts_live(void **state)
 	assert_int_equal(procfs_child_count(getpid()), 0);
 	assert_int_equal(procfs_fd_count(child), -ENOENT);
 	assert_int_equal(procfs_thread_count(child), -ENOENT);
+	assert_int_equal(procfs_map_count(child), -ENOENT);
+}
+
+/* Five pages, every other one made writable, are five mappings (lines
+ * of /proc/PID/maps) where there were none; unmapped, the count is back
+ * where it was. (The first and last could merge with a neighbour: at
+ * least four.) */
+static void test_procfs_map_count(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE), base = procfs_map_count(getpid());
+	uint8_t *m;
+
+	(void)state;
+	assert_true(base > 4); /* the binary, libc, the stack, the heap... */
+	m = mmap(NULL, (size_t)page * 5, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + page, (size_t)page, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(mprotect(m + 3 * page, (size_t)page, PROT_READ | PROT_WRITE), 0);
+	assert_true(procfs_map_count(getpid()) >= base + 4);
+	assert_int_equal(munmap(m, (size_t)page * 5), 0);
+	assert_int_equal(procfs_map_count(getpid()), base);
 }
 
 /* A child that exited is seen as such before anyone reaps it. */
@@ -319,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_procfs_inet_bound_live),
 	    cmocka_unit_test(test_procfs_unix_bound_live),
 	    cmocka_unit_test(test_procfs_counts_live),
+	    cmocka_unit_test(test_procfs_map_count),
 	};
 
 	alarm(20);
