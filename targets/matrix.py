@@ -79,6 +79,14 @@ def parse_table(path):
     return rows
 
 
+def has_sockspec(bindir, prog):
+    """Whether bindir holds an executable sockspec; says so on stderr if not."""
+    if os.access(os.path.join(bindir, "sockspec"), os.X_OK):
+        return True
+    print(f"{prog}: {bindir}/sockspec: not found (build first, or --bin)", file=sys.stderr)
+    return False
+
+
 def options_suffix(row):
     """" OPTIONS" for a row with run options, "" for one without."""
     return "" if row["options"] == "-" else " " + row["options"]
@@ -232,9 +240,7 @@ def main():
         if not rows:
             print(f"matrix.py: no row matches {args.only!r}", file=sys.stderr)
             return 2
-    if not os.access(os.path.join(args.bin, "sockspec"), os.X_OK):
-        print(f"matrix.py: {args.bin}/sockspec: not found (build first, or --bin)",
-              file=sys.stderr)
+    if not has_sockspec(args.bin, "matrix.py"):
         return 2
     bindir = os.path.abspath(args.bin)
     start = time.monotonic()

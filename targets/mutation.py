@@ -409,9 +409,7 @@ def main():
         if args.check:
             print(f"{len(mutants)} mutants, each applies exactly once")
         return 0
-    if not os.access(os.path.join(args.bin, "sockspec"), os.X_OK):
-        print(f"mutation.py: {args.bin}/sockspec: not found (build first, or --bin)",
-              file=sys.stderr)
+    if not matrix.has_sockspec(args.bin, "mutation.py"):
         return 2
     os.environ["TZ"] = RUN_TZ
     start = time.monotonic()
