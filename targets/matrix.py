@@ -101,9 +101,10 @@ def command_of(row, bindir):
     return cmd.replace("{python}", sys.executable)
 
 
-def run_row(row, bindir, seed):
-    """Run one row; returns (row, status, doc or None, stderr, seconds)."""
-    argv = [os.path.join(bindir, "sockspec"), "run", "--profile", row["profile"],
+def run_row(row, bindir, seed, sockspec=None):
+    """Run one row, its target from bindir, judged by sockspec (default:
+    bindir's); returns (row, status, doc or None, stderr, seconds)."""
+    argv = [sockspec or os.path.join(bindir, "sockspec"), "run", "--profile", row["profile"],
             "--framing", row["framing"], "--target", command_of(row, bindir),
             "--format", "json", "--seed", str(seed)]
     if row["options"] != "-":

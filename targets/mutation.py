@@ -165,18 +165,26 @@ class Workspace:
     """A throwaway copy of reference/ with its build; one mutant applied
     at a time, each mutant's servers copied to a directory of its own."""
 
-    def __init__(self, sockspec, keep):
+    def __init__(self, keep):
         self.dir = tempfile.mkdtemp(prefix="sockspec-mutation-")
-        self.sockspec, self.keep, self.stamp = sockspec, keep, time.time()
-        shutil.copytree(os.path.join(ROOT, "reference"), os.path.join(self.dir, "reference"),
-                        ignore=shutil.ignore_patterns("tests", "bench"))
-        with open(os.path.join(self.dir, "CMakeLists.txt"), "w", encoding="utf-8") as f:
-            f.write(TOP_CMAKE)
+        self.keep, self.stamp = keep, time.time()
         self.build_dir = os.path.join(self.dir, "build")
-        self._cmd(["cmake", "-S", self.dir, "-B", self.build_dir])
+        try:
+            shutil.copytree(os.path.join(ROOT, "reference"),
+                            os.path.join(self.dir, "reference"),
+                            ignore=shutil.ignore_patterns("tests", "bench"))
+            with open(os.path.join(self.dir, "CMakeLists.txt"), "w", encoding="utf-8") as f:
+                f.write(TOP_CMAKE)
+            self._cmd(["cmake", "-S", self.dir, "-B", self.build_dir])
+        except (MutantError, OSError):
+            self.close()
+            raise
 
     def _cmd(self, argv):
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        except OSError as e:
+            raise MutantError(f"{argv[0]}: {e.strerror} (scripts/deps.sh installs it)") from e
         if p.returncode != 0:
             raise MutantError(f"{' '.join(argv)} failed:\n{p.stdout[-2000:]}")
 
@@ -207,7 +215,6 @@ class Workspace:
         os.mkdir(out)
         for s in servers:
             shutil.copy2(os.path.join(self.build_dir, "bin", s), out)
-        os.symlink(self.sockspec, os.path.join(out, "sockspec"))
         return out
 
     def close(self):
@@ -318,7 +325,7 @@ def run_all(mutants, rows, args):
     mutant's, args.jobs at a time; returns [(mutant, status, by_option)]."""
     sockspec = os.path.abspath(os.path.join(args.bin, "sockspec"))
     start = time.monotonic()
-    ws = Workspace(sockspec, args.keep)
+    ws = Workspace(args.keep)
     try:
         base_bin = ws.build("unmutated")
         bins = []
@@ -331,7 +338,7 @@ def run_all(mutants, rows, args):
 
         def run(row, option, bindir):
             r, status, doc, err, _secs = matrix.run_row(with_option(row, option), bindir,
-                                                        args.seed)
+                                                        args.seed, sockspec)
             if doc is None:
                 raise MutantError(f"{bindir}: {matrix.label(r)}: no JSON report (exit "
                                   f"{status}): {err.strip()[-400:]}")
