@@ -435,7 +435,10 @@ class Diagnoses(Clean):
 class Socat(Clean):
     """socat, a concurrent echo server nobody here wrote, with listen(5):
     every echo-threaded case passes but the burst, whose message names
-    the backlog (concurrency cases pace their clients)."""
+    the backlog (concurrency cases pace their clients). On a busy machine
+    its backlog also drops a SYN of resources/hundred-concurrent's 100
+    parallel connects now and then: that case may fail, but only for the
+    backlog, by name."""
 
     def test_socat_fork_cat(self):
         if not shutil.which("socat"):
@@ -445,11 +448,14 @@ class Socat(Clean):
             "socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork EXEC:cat")
         got = {c["id"]: c for r in doc["runs"] for c in r["cases"]}
         self.assertEqual(len(got), PROFILE_CASES, err)
+        backlog = "the listen backlog overflowed (listen backlog 5?)"
         wrong = {k: c["message"] for k, c in got.items()
-                 if (c["verdict"] == "pass") != (k != "limits/connect-burst")}
+                 if (c["verdict"] == "pass") != (k != "limits/connect-burst")
+                 and not (k == "resources/hundred-concurrent" and c["verdict"] == "fail"
+                          and backlog in c["message"])}
         self.assertEqual(wrong, {})
         self.assertEqual(got["limits/connect-burst"]["verdict"], "fail")
-        self.assertIn("the listen backlog overflowed (listen backlog 5?)",
+        self.assertIn(backlog,
                       got["limits/connect-burst"]["message"])
         self.assertEqual(status, 1)
 
