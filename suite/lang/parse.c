@@ -309,7 +309,6 @@ static int stmt_timeout(struct parser *p, const struct stmt_kind *k, const struc
 
 static int stmt_connect(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
-	static const char *const transports[] = {"", "tcp", "udp", "unix"};
 	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *nt, *t;
 	char shown[LEX_SHOWN_MAX];
@@ -320,7 +319,7 @@ static int stmt_connect(struct parser *p, const struct stmt_kind *k, const struc
 		return -1;
 	t = peek(p);
 	if (t != NULL && t->kind == LEX_WORD && !is_word(t, "rcvbuf")) {
-		for (i = 1; i < 4 && !is_word(t, transports[i]); i++)
+		for (i = 1; i < 4 && !is_word(t, plan_transport_name((enum plan_transport)i)); i++)
 			;
 		lex_describe(t, shown, sizeof(shown));
 		if (i == 4)

@@ -5,7 +5,6 @@
  * exit|second-instance|fds|threads|children|rss|mappings). See parse_int.h.
  */
 #include <limits.h>
-#include <signal.h>
 #include <string.h>
 
 #include "parse_data.h"
@@ -24,33 +23,17 @@ int parse_stmt_restart(struct parser *p, const struct stmt_kind *k, const struct
 /* A signal name, with or without SIG in front, into *signo. */
 static int take_signal(struct parser *p, int *signo)
 {
-	static const struct {
-		const char *name;
-		int signo;
-	} sigs[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"KILL", SIGKILL},
-	            {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"QUIT", SIGQUIT}};
 	const struct lex_token *t = peek(p);
-	struct lex_token bare;
 	char shown[LEX_SHOWN_MAX];
-	size_t i;
 
 	if (t == NULL || t->kind != LEX_WORD)
 		return fail_expected(p, "a signal (TERM, INT, HUP, KILL, USR1, USR2 or QUIT)");
 	take(p);
-	bare = *t;
-	if (bare.len > 3 && memcmp(bare.text, "SIG", 3) == 0) {
-		bare.text += 3;
-		bare.len -= 3;
-	}
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]) && !is_word(&bare, sigs[i].name); i++)
-		;
-	if (i == sizeof(sigs) / sizeof(sigs[0])) {
-		lex_describe(t, shown, sizeof(shown));
-		return fail_tok(
-		    p, t, "unknown signal %s: use TERM, INT, HUP, KILL, USR1, USR2 or QUIT", shown);
-	}
-	*signo = sigs[i].signo;
-	return 0;
+	if (plan_signal_parse((const char *)t->text, t->len, signo) == 0)
+		return 0;
+	lex_describe(t, shown, sizeof(shown));
+	return fail_tok(p, t, "unknown signal %s: use TERM, INT, HUP, KILL, USR1, USR2 or QUIT",
+	                shown);
 }
 
 int parse_stmt_signal(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
@@ -216,8 +199,7 @@ static int expect_conn(struct parser *p, struct plan_stmt *st, const struct lex_
 
 int parse_stmt_expect(struct parser *p, const struct stmt_kind *k, const struct lex_token *kw)
 {
-	static const char *const resources[] = {"fds", "threads", "children", "rss", "mappings"};
-	const unsigned nres = sizeof(resources) / sizeof(resources[0]);
+	const unsigned nres = PLAN_RES_MAPS + 1;
 	struct plan_stmt *st = parse_new_stmt(p, k->op, kw);
 	const struct lex_token *t = peek(p);
 	unsigned r;
@@ -227,7 +209,7 @@ int parse_stmt_expect(struct parser *p, const struct stmt_kind *k, const struct 
 	if (t == NULL || t->kind != LEX_WORD)
 		return fail_expected(p, "a connection name, exit, second-instance, fds, threads, "
 		                        "children, rss or mappings");
-	for (r = 0; r < nres && !is_word(t, resources[r]); r++)
+	for (r = 0; r < nres && !is_word(t, plan_resource_name((enum plan_resource)r)); r++)
 		;
 	if (!is_word(t, "exit") && !is_word(t, "second-instance") && r == nres)
 		return expect_conn(p, st, kw);

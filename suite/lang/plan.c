@@ -7,6 +7,7 @@
  */
 #include "plan.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,53 @@ int plan_family_parse(const char *name, size_t len, enum plan_family *out)
 	for (f = 0; f < PLAN_FAMILY_COUNT; f++) {
 		if (strlen(family_names[f]) == len && memcmp(family_names[f], name, len) == 0) {
 			*out = (enum plan_family)f;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *plan_transport_name(enum plan_transport t)
+{
+	static const char *const names[] = {"", "tcp", "udp", "unix"};
+
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : NULL;
+}
+
+const char *plan_resource_name(enum plan_resource r)
+{
+	static const char *const names[] = {"fds", "threads", "children", "rss", "mappings"};
+
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : NULL;
+}
+
+static const struct {
+	const char *name;
+	int signo;
+} signals[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"KILL", SIGKILL},
+               {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"QUIT", SIGQUIT}};
+
+const char *plan_signal_name(int signo)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (signals[i].signo == signo)
+			return signals[i].name;
+	return NULL;
+}
+
+int plan_signal_parse(const char *name, size_t len, int *signo)
+{
+	size_t i;
+
+	if (len > 3 && memcmp(name, "SIG", 3) == 0) {
+		name += 3;
+		len -= 3;
+	}
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		if (strlen(signals[i].name) == len && memcmp(signals[i].name, name, len) == 0) {
+			*signo = signals[i].signo;
 			return 0;
 		}
 	}

@@ -171,6 +171,18 @@ const char *plan_family_name(enum plan_family f);
 /* Family for a name; returns 0 and sets *out, or -1 if unknown. */
 int plan_family_parse(const char *name, size_t len, enum plan_family *out);
 
+/* Name of a transport ("tcp", "udp", "unix"; "" for DEFAULT), of a
+ * resource as "expect RES <= ..." writes it ("fds", ..., "mappings"),
+ * and of a signal the language knows ("TERM", ...); NULL if out of
+ * range or unknown. */
+const char *plan_transport_name(enum plan_transport t);
+const char *plan_resource_name(enum plan_resource r);
+const char *plan_signal_name(int signo);
+
+/* The signal called name[0..len) ("TERM", "SIGTERM", ...): returns 0 and
+ * sets *signo, or -1 if the language does not know it. */
+int plan_signal_parse(const char *name, size_t len, int *signo);
+
 /* Length of the data rendered with index `index` for every ${i}. */
 size_t plan_bytes_len(const struct plan_bytes *b, long index);
 
