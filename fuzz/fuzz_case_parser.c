@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer harness for the case-language parser (suite/lang/parse.c).
+ * Any bytes are either a plan or a clean error. An error is one line,
+ * "fuzz.case:LINE:COL: message", whose position lies inside the input
+ * (LINE at most the number of lines, COL at most one past the end of
+ * that line) and leaves nothing allocated. A plan, written back as case
+ * text (plan_text.c), parses again to an equal plan, and writing that
+ * gives the same text. Everything is freed, so LeakSanitizer sees a
+ * leak on either path.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "plan_text.h"
+
+#define NAME "fuzz.case"
+
+int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
+
+static void fail(const char *what, const char *detail)
+{
+	fprintf(stderr, "fuzz property failed (fuzz_case_parser): %s\n%s\n", what, detail);
+	abort();
+}
+
+/* Length of line `line` (1-based) of buf, LF excluded; -1 past the end. */
+static long line_length(const uint8_t *buf, size_t size, unsigned long line)
+{
+	size_t start = 0, i;
+	unsigned long at = 1;
+
+	for (i = 0; i <= size; i++) {
+		if (i < size && buf[i] != '\n')
+			continue;
+		if (at == line)
+			return (long)(i - start);
+		at++;
+		start = i + 1;
+	}
+	return -1;
+}
+
+static void check_error(const uint8_t *buf, size_t size, const char *err)
+{
+	unsigned long line, col;
+	char *end;
+	long len;
+
+	if (strncmp(err, NAME ":", sizeof(NAME)) != 0)
+		fail("the error does not start with the file name", err);
+	line = strtoul(err + sizeof(NAME), &end, 10);
+	if (*end != ':')
+		fail("the error has no LINE:", err);
+	col = strtoul(end + 1, &end, 10);
+	if (strncmp(end, ": ", 2) != 0 || end[2] == '\0' || strchr(err, '\n'))
+		fail("the error is not \"NAME:LINE:COL: message\" on one line", err);
+	len = line_length(buf, size, line);
+	if (line == 0 || col == 0 || len < 0 || col > (unsigned long)len + 1)
+		fail("the error's position is outside the input", err);
+}
+
+/* The text written for p; aborts if memory runs out. */
+static char *written(const struct plan *p)
+{
+	struct strbuf sb = {NULL, 0, 0, 0};
+	char *text = NULL;
+
+	plan_text_write(p, &sb);
+	if (strbuf_finish(&sb, &text, NULL) != 0)
+		abort();
+	return text;
+}
+
+static void check_plan(const struct plan *p)
+{
+	char err[PARSE_ERR_MAX], *text = written(p), *again;
+	struct plan *q = NULL;
+
+	if (parse_case(NAME, (const uint8_t *)text, strlen(text), &q, err, sizeof(err)) != 0)
+		fail("the plan, written back, does not parse", err);
+	if (!plan_text_equal(p, q))
+		fail("the plan, written back, parses to another plan", text);
+	again = written(q);
+	if (strcmp(text, again) != 0)
+		fail("writing the plan again gives other text", again);
+	free(again);
+	free(text);
+	plan_free(q);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
+{
+	char err[PARSE_ERR_MAX];
+	struct plan *p = NULL;
+
+	if (parse_case(NAME, buf, size, &p, err, sizeof(err)) == 0) {
+		if (p == NULL || err[0] != '\0')
+			fail("success without a plan, or with an error", err);
+		check_plan(p);
+		plan_free(p);
+		return 0;
+	}
+	if (p != NULL)
+		fail("an error left a plan behind", err);
+	check_error(buf, size, err);
+	return 0;
+}
