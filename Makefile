@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Thin wrapper around CMake so the quick start is two commands:
 #   make demo    run the conformance suite against the bundled servers
-#   make test    build everything and run every test (plain and ASan+UBSan)
+#   make test    build everything and run every test (plain, ASan+UBSan, fuzz smoke)
 #   make mutation  plant each mutant of targets/mutations/ and check it is caught
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -10,7 +10,8 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-plain test-asan bench fuzz mutation clean format
+.PHONY: all deps build demo test test-plain test-asan test-fuzz bench fuzz fuzz-smoke fuzz-run \
+	fuzz-bench mutation clean format
 
 all: build
 
@@ -24,7 +25,7 @@ build: deps
 demo: build
 	@scripts/demo.sh $(BUILD)/bin
 
-test: test-plain test-asan
+test: test-plain test-asan test-fuzz
 
 test-plain: build
 	ctest --test-dir $(BUILD) --output-on-failure
@@ -47,20 +48,55 @@ bench:
 mutation: build
 	python3 targets/mutation.py --bin $(BUILD)/bin --markdown $(BUILD)/mutation.md
 
-# libFuzzer on the case-language parser (seeded with the bundled cases)
-# and on the servers' framing and handlers, FUZZ_SECONDS each.
+# libFuzzer harnesses (fuzz/README.md). fuzz/build.sh follows the
+# OSS-Fuzz build contract; these are its local settings: clang with
+# ASan, UBSan and libFuzzer, the fuzzers and their seed corpora, dicts
+# and options in $(FUZZ_BUILD)/out.
+FUZZ_CFLAGS ?= -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link
+FUZZ_ENV = CC=clang CXX=clang++ CFLAGS="$(FUZZ_CFLAGS)" CXXFLAGS="$(FUZZ_CFLAGS)" \
+	LIB_FUZZING_ENGINE=-fsanitize=fuzzer
+
 fuzz:
 	@scripts/deps.sh fuzz
-	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DSOCKSPEC_FUZZ=ON -DSOCKSPEC_TESTS=OFF \
-		-DSOCKSPEC_BENCH=OFF -DSOCKSPEC_SANITIZE="address;undefined" >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_parse fuzz_frame
-	@mkdir -p $(FUZZ_BUILD)/corpus-parse $(FUZZ_BUILD)/corpus-frame
-	@find suite/cases -name '*.case' -exec cp {} $(FUZZ_BUILD)/corpus-parse/ \;
-	$(FUZZ_BUILD)/bin/fuzz_parse -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-parse
-	$(FUZZ_BUILD)/bin/fuzz_frame -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-frame
+	@$(FUZZ_ENV) OUT=$(FUZZ_BUILD)/out SOCKSPEC_FUZZ_BUILD=$(FUZZ_BUILD) fuzz/build.sh
+
+# The OSS-Fuzz contract check (every expected file in $OUT, each fuzzer
+# runs its seed corpus), the committed crash inputs, and each harness
+# for $(FUZZ_RUNS) runs from its corpus.
+FUZZ_RUNS ?= 10000
+fuzz-smoke: fuzz
+	fuzz/run.sh check $(FUZZ_BUILD)/out
+	SOCKSPEC_FUZZ_RUNS=$(FUZZ_RUNS) ctest --test-dir $(FUZZ_BUILD) --output-on-failure -L 'fuzz-'
+
+# Fuzzing proper: each harness for FUZZ_SECONDS, its corpus growing in
+# $(FUZZ_BUILD)/live/NAME, crash inputs in $(FUZZ_BUILD)/live/crashes/NAME.
+fuzz-run: fuzz
+	@for f in $(FUZZ_BUILD)/out/fuzz_*; do \
+		case $$f in *.*) continue;; esac; n=$$(basename $$f); \
+		mkdir -p $(FUZZ_BUILD)/live/$$n; cp -n $(FUZZ_BUILD)/corpus/$$n/* $(FUZZ_BUILD)/live/$$n/; \
+		fuzz/run.sh fuzz $$f $(FUZZ_BUILD)/live/$$n $(FUZZ_SECONDS) || exit 1; \
+	done
+
+# execs/s of each harness without sanitizers, against libFuzzer driving
+# an empty target in the same run (fuzz/README.md: the targets).
+fuzz-bench:
+	@scripts/deps.sh fuzz
+	@CC=clang CXX=clang++ CFLAGS="-g -O2 -fsanitize=fuzzer-no-link" \
+		CXXFLAGS="-g -O2 -fsanitize=fuzzer-no-link" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
+		OUT=$(FUZZ_BUILD)-bench/out SOCKSPEC_FUZZ_BUILD=$(FUZZ_BUILD)-bench fuzz/build.sh >/dev/null
+	@cmake --build $(FUZZ_BUILD)-bench --target fuzz_bench_peer >/dev/null
+	@fuzz/bench.sh $(FUZZ_BUILD)-bench
+
+# make test runs the fuzz smoke tests when clang can be had: installed,
+# or installable (scripts/deps.sh as root).
+test-fuzz:
+	@if scripts/deps.sh fuzz 2>/dev/null; then $(MAKE) --no-print-directory fuzz-smoke; \
+	else echo "make test: fuzz tests skipped: clang with libFuzzer is not installed" \
+		"(scripts/deps.sh fuzz says how to install it)"; fi
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(FUZZ_BUILD)-bench

@@ -19,8 +19,11 @@ for var in CC CXX LIB_FUZZING_ENGINE OUT; do
 	fi
 done
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 build=${SOCKSPEC_FUZZ_BUILD:-${WORK:+$WORK/sockspec-fuzz}}
 build=${build:-$OUT/.build}
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # The harnesses are fuzz/fuzz_*.c but for the shared kit.
@@ -36,7 +39,7 @@ done
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Fuzz -DSOCKSPEC_FUZZ=ON \
 	-DSOCKSPEC_TESTS=OFF -DSOCKSPEC_BENCH=OFF -DSOCKSPEC_WERROR=OFF \
 	-DSOCKSPEC_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" >/dev/null
-cmake --build "$build" -j"$jobs" --target "${fuzzers[@]}"
+cmake --build "$build" -j"$jobs" --target "${fuzzers[@]}" -- --no-print-directory
 
 rm -rf "$build/corpus"
 python3 "$src/fuzz/seeds.py" "$src" "$build/corpus" >/dev/null
