@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
 .PHONY: all deps build demo test test-plain test-asan test-fuzz bench fuzz fuzz-smoke fuzz-run \
-	fuzz-bench mutation clean format
+	fuzz-bench fuzz-coverage mutation clean format
 
 all: build
 
@@ -88,6 +88,11 @@ fuzz-bench:
 	@cmake --build $(FUZZ_BUILD)-bench --target fuzz_bench_peer >/dev/null
 	@fuzz/bench.sh $(FUZZ_BUILD)-bench
 
+# Line and branch coverage of the code under test, from the corpora.
+fuzz-coverage:
+	@scripts/deps.sh fuzz
+	@fuzz/coverage.sh $(FUZZ_BUILD) $(FUZZ_BUILD)-coverage
+
 # make test runs the fuzz smoke tests when clang can be had: installed,
 # or installable (scripts/deps.sh as root).
 test-fuzz:
@@ -99,4 +104,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(FUZZ_BUILD)-bench
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(FUZZ_BUILD)-bench $(FUZZ_BUILD)-coverage

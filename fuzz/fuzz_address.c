@@ -5,8 +5,10 @@
  * first NUL, is the text. Rejected: a message starting "bad " in the
  * error buffer. Accepted: a known family, a length that fits it, and
  * formatting it back gives a string that parses to the same socket
- * address and formats to itself. The port parser is checked against a
- * model: 1 to 5 digits and a value up to 65535.
+ * address and formats to itself; its port is the one in the text (or the
+ * default), survives addr_set_port(), and addr_from_sockaddr() copies it
+ * whole. The port parser is checked against a model: 1 to 5 digits and
+ * a value up to 65535.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -71,6 +73,34 @@ static socklen_t family_len(const struct addr *a)
 	return 0;
 }
 
+/* The port text names: after "]:" or the last ":" of a non-bracketed
+ * IPv4 address; the default when there is none. */
+static uint16_t port_in_text(const char *text, const struct addr *a)
+{
+	const char *colon = strrchr(text, ':');
+	uint16_t port = DEFAULT_PORT;
+
+	if (addr_family(a) == AF_INET && colon != NULL)
+		addr_parse_port(colon + 1, &port);
+	if (addr_family(a) == AF_INET6 && text[0] == '[' && colon > strchr(text, ']'))
+		addr_parse_port(colon + 1, &port);
+	return addr_family(a) == AF_UNIX ? 0 : port;
+}
+
+static void check_port_and_copy(const char *text, const struct addr *a)
+{
+	struct addr b;
+
+	if (addr_port(a) != port_in_text(text, a))
+		fail("the port is not the one the text names", text);
+	addr_from_sockaddr(&b, (const struct sockaddr *)&a->ss, a->len);
+	if (b.len != a->len || memcmp(&b.ss, &a->ss, a->len) != 0)
+		fail("addr_from_sockaddr() changed the address", text);
+	addr_set_port(&b, 4242);
+	if (addr_port(&b) != (addr_family(a) == AF_UNIX ? 0 : 4242))
+		fail("addr_set_port() did not set the port", text);
+}
+
 static void check_accepted(const char *text, const struct addr *a)
 {
 	char shown[ADDR_TEXT_MAX], again[ADDR_TEXT_MAX], err[256];
@@ -87,6 +117,7 @@ static void check_accepted(const char *text, const struct addr *a)
 		fail("the formatted address parses to another address", shown);
 	if (strcmp(addr_format(&b, again, sizeof(again)), shown) != 0)
 		fail("formatting twice gives other text", again);
+	check_port_and_copy(text, a);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)

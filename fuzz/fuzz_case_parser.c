@@ -6,8 +6,10 @@
  * (LINE at most the number of lines, COL at most one past the end of
  * that line) and leaves nothing allocated. A plan, written back as case
  * text (plan_text.c), parses again to an equal plan, and writing that
- * gives the same text. Everything is freed, so LeakSanitizer sees a
- * leak on either path.
+ * gives the same text. Every DATA of the plan (up to 64 KiB) renders to
+ * plan_bytes_len() bytes, and a cursor reading it in small steps, or
+ * skipping into it, sees exactly those bytes. Everything is freed, so
+ * LeakSanitizer sees a leak on either path.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +20,8 @@
 #include "parse.h"
 #include "plan_text.h"
 
-#define NAME "fuzz.case"
+#define NAME       "fuzz.case"
+#define RENDER_MAX 65536 /* DATA rendered and read back, at most */
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
@@ -76,6 +79,44 @@ static char *written(const struct plan *p)
 	return text;
 }
 
+/* b rendered with index, read back through a cursor. */
+static void check_render(const struct plan_bytes *b, long index)
+{
+	size_t len = plan_bytes_len(b, index), n, got = 0, skip = len / 3;
+	uint8_t *whole, piece[7];
+	struct plan_cursor c;
+
+	if (len > RENDER_MAX)
+		return;
+	if (plan_bytes_render(b, index, &whole, &n) != 0)
+		abort();
+	if (n != len)
+		fail("plan_bytes_render() and plan_bytes_len() disagree", "");
+	plan_cursor_init(&c, b, index);
+	while ((n = plan_cursor_read(&c, piece, sizeof(piece))) > 0) {
+		if (got + n > len || memcmp(whole + got, piece, n) != 0)
+			fail("a cursor reads other bytes than the rendering", "");
+		got += n;
+	}
+	plan_cursor_init(&c, b, index);
+	if (got != len || plan_cursor_skip(&c, skip) != skip ||
+	    plan_cursor_read(&c, piece, 1) != (skip < len) ||
+	    (skip < len && piece[0] != whole[skip]))
+		fail("a cursor's length or skip disagrees with the rendering", "");
+	free(whole);
+}
+
+static void check_data(const struct plan_stmt *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		check_render(&s[i].data, 0);
+		check_render(&s[i].data, -1234567);
+		check_data(s[i].body, s[i].nbody);
+	}
+}
+
 static void check_plan(const struct plan *p)
 {
 	char err[PARSE_ERR_MAX], *text = written(p), *again;
@@ -102,6 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 		if (p == NULL || err[0] != '\0')
 			fail("success without a plan, or with an error", err);
 		check_plan(p);
+		check_data(p->stmts, p->nstmts);
 		plan_free(p);
 		return 0;
 	}
