@@ -96,7 +96,7 @@ fuzz-coverage:
 # make test runs the fuzz smoke tests when clang can be had: installed,
 # or installable (scripts/deps.sh as root).
 test-fuzz:
-	@if scripts/deps.sh fuzz 2>/dev/null; then $(MAKE) --no-print-directory fuzz-smoke; \
+	@if scripts/deps.sh fuzz; then $(MAKE) --no-print-directory fuzz-smoke; \
 	else echo "make test: fuzz tests skipped: clang with libFuzzer is not installed" \
 		"(scripts/deps.sh fuzz says how to install it)"; fi
 

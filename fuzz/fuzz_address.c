@@ -19,17 +19,20 @@
 #include <sys/un.h>
 
 #include "addr.h"
+#include "fuzz_kit.h"
 
 #define DEFAULT_PORT 8088
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
+KIT_UNTRACED
 static void fail(const char *what, const char *text)
 {
 	fprintf(stderr, "fuzz property failed (fuzz_address): %s: \"%s\"\n", what, text);
 	abort();
 }
 
+KIT_UNTRACED
 static int model_port(const char *text, uint16_t *port)
 {
 	size_t n = strlen(text), i;
@@ -48,6 +51,7 @@ static int model_port(const char *text, uint16_t *port)
 	return 0;
 }
 
+KIT_UNTRACED
 static void check_port(const char *text)
 {
 	uint16_t got = 1, want = 2;
@@ -57,6 +61,7 @@ static void check_port(const char *text)
 		fail("addr_parse_port() disagrees with the model", text);
 }
 
+KIT_UNTRACED
 static socklen_t family_len(const struct addr *a)
 {
 	switch (addr_family(a)) {
@@ -75,6 +80,7 @@ static socklen_t family_len(const struct addr *a)
 
 /* The port text names: after "]:" or the last ":" of a non-bracketed
  * IPv4 address; the default when there is none. */
+KIT_UNTRACED
 static uint16_t port_in_text(const char *text, const struct addr *a)
 {
 	const char *colon = strrchr(text, ':');
@@ -87,6 +93,7 @@ static uint16_t port_in_text(const char *text, const struct addr *a)
 	return addr_family(a) == AF_UNIX ? 0 : port;
 }
 
+KIT_UNTRACED
 static void check_port_and_copy(const char *text, const struct addr *a)
 {
 	struct addr b;
@@ -101,6 +108,7 @@ static void check_port_and_copy(const char *text, const struct addr *a)
 		fail("addr_set_port() did not set the port", text);
 }
 
+KIT_UNTRACED
 static void check_accepted(const char *text, const struct addr *a)
 {
 	char shown[ADDR_TEXT_MAX], again[ADDR_TEXT_MAX], err[256];

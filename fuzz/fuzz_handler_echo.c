@@ -14,6 +14,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
+KIT_UNTRACED
 static enum kit_verdict echo_model(const uint8_t *msg, size_t len, enum proto_framing framing,
                                    const void *arg, struct kit_replies *out)
 {

@@ -19,6 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
 /* arg: non-NULL for the one-shot handler. */
+KIT_UNTRACED
 static enum kit_verdict ok_model(const uint8_t *msg, size_t len, enum proto_framing framing,
                                  const void *arg, struct kit_replies *out)
 {

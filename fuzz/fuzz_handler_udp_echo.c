@@ -12,6 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
+KIT_UNTRACED
 static enum kit_verdict datagram_model(const uint8_t *msg, size_t len, enum proto_framing framing,
                                        const void *arg, struct kit_replies *out)
 {

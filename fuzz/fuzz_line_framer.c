@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 		return 0;
 	s.max_line = (in.flags & 0x80) ? FRAME_MAX_LINE_DEFAULT : 1 + in.arg % 64;
 	model_end = kit_model_lines(in.data, in.len, s.max_line, &want);
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < (in.ncuts > 0 ? 2 : 1); pass++) {
 		struct kit_cutter c = {pass == 0 ? in.cuts : NULL, pass == 0 ? in.ncuts : 0, 0, 0,
 		                       0};
 

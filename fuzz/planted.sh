@@ -28,7 +28,8 @@ ok-overhead)
 	replace='int rc = compose("OK...", msg, "", out, cap, out_len); if (*out_len > 5) (*out_len)--; return rc;' ;;
 timestamp-day)
 	harness=fuzz_handler_timestamp file=reference/proto.c
-	find='"%s %s%3u %02u:%02u:%02u %ld"' replace='"%s %s %02u %02u:%02u:%02u %ld"' ;;
+	find="p = two_digits(p + 8, (unsigned)tm->tm_mday % 100, ' ');"
+	replace="p = two_digits(p + 8, (unsigned)tm->tm_mday % 100, '0');" ;;
 *)
 	echo "planted.sh: unknown bug '$1' (framer-bound, hello-exit, ok-overhead or" \
 		"timestamp-day)" >&2

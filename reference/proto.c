@@ -7,7 +7,6 @@
  */
 #include "proto.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* Writes prefix + data + suffix (+ LF in line framing) into out. */
@@ -70,25 +69,48 @@ static int hello_message(const struct proto_msg *msg, uint8_t *out, size_t cap, 
 	return compose("Hello, ", msg, "!", out, cap, out_len);
 }
 
+/* Writes v (< 100) as two digits, or as a space and one digit when pad
+ * is ' ' and v < 10 (ctime's day of the month). */
+static char *two_digits(char *p, unsigned v, char pad)
+{
+	*p++ = v < 10 ? pad : (char)('0' + v / 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 size_t proto_ctime(const struct tm *tm, char *out, size_t cap)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	unsigned wday = (unsigned)tm->tm_wday % 7, mon = (unsigned)tm->tm_mon % 12;
-	unsigned mday = (unsigned)tm->tm_mday % 100, hour = (unsigned)tm->tm_hour % 100;
-	unsigned min = (unsigned)tm->tm_min % 100, sec = (unsigned)tm->tm_sec % 100;
+	char stamp[PROTO_CTIME_LEN + 1], *p = stamp;
 	long year = 1900L + (long)tm->tm_year;
-	int n;
+	size_t n;
 
 	/* Keep the year to four digits, so the stamp is always 24 bytes. */
 	year = year < 1000 ? 1000 : year > 9999 ? 9999 : year;
-	/* ctime(): "%.3s %.3s%3d %.2d:%.2d:%.2d %d" */
-	n = snprintf(out, cap, "%s %s%3u %02u:%02u:%02u %ld", days[wday], months[mon], mday, hour,
-	             min, sec, year);
-	if (n < 0 || cap == 0)
+	/* ctime(): "%.3s %.3s%3d %.2d:%.2d:%.2d %d", written by hand: it runs
+	 * for every reply. Out-of-range fields wrap. */
+	memcpy(p, days[(unsigned)tm->tm_wday % 7], 3);
+	p[3] = ' ';
+	memcpy(p + 4, months[(unsigned)tm->tm_mon % 12], 3);
+	p[7] = ' ';
+	p = two_digits(p + 8, (unsigned)tm->tm_mday % 100, ' ');
+	*p++ = ' ';
+	p = two_digits(p, (unsigned)tm->tm_hour % 100, '0');
+	*p++ = ':';
+	p = two_digits(p, (unsigned)tm->tm_min % 100, '0');
+	*p++ = ':';
+	p = two_digits(p, (unsigned)tm->tm_sec % 100, '0');
+	*p++ = ' ';
+	p = two_digits(p, (unsigned)(year / 100), '0');
+	p = two_digits(p, (unsigned)(year % 100), '0');
+	if (cap == 0)
 		return 0;
-	return (size_t)n < cap ? (size_t)n : cap - 1;
+	n = (size_t)(p - stamp) < cap ? (size_t)(p - stamp) : cap - 1;
+	memcpy(out, stamp, n);
+	out[n] = '\0';
+	return n;
 }
 
 static int timestamp_message(const struct proto_msg *msg, uint8_t *out, size_t cap, size_t *out_len)
