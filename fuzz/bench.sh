@@ -7,9 +7,10 @@
 # harness keeps. execs/s is runs / wall time of the whole run; libFuzzer's
 # own -print_final_stats figure (whole seconds) is shown too.
 #   bench.sh BUILD_DIR        (a fuzz/build.sh build without sanitizers)
+# BENCH_CPU picks the core it is pinned to (default 0).
 set -euo pipefail
 
-[ $# -eq 1 ] || { sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 build=$1 here=$(cd "$(dirname "$0")" && pwd)
 [ -x "$build/bin/fuzz_bench_peer" ] || { echo "bench.sh: no $build/bin/fuzz_bench_peer" >&2; exit 2; }
 
@@ -30,7 +31,7 @@ measure() {
 	log="$scratch.log"
 	max_len=$(sed -n 's/^max_len *= *//p' "$here/$name.options")
 	start=$(date +%s.%N)
-	taskset -c 0 "$bin" -runs="$runs" -seed=1 -max_len="$max_len" -print_final_stats=1 \
+	taskset -c "${BENCH_CPU:-0}" "$bin" -runs="$runs" -seed=1 -max_len="$max_len" -print_final_stats=1 \
 		"$scratch" "$build/corpus/$name" >"$log" 2>&1 ||
 		{ tail -20 "$log" >&2; echo "bench.sh: $bin failed" >&2; exit 1; }
 	end=$(date +%s.%N)

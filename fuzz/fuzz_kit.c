@@ -176,9 +176,15 @@ static enum kit_end serve_lines(const struct kit_session *s, const uint8_t *data
 					break;
 				}
 			}
-			if (rc == FRAME_TOO_LONG)
+			if (rc == FRAME_TOO_LONG) {
 				end = KIT_END_TOO_LONG;
-			else if (end == KIT_END_EOF && took == 0 && piece > 0)
+				/* frame.h: sticky, every later call says the same */
+				if (frame_next(&f, &line, &line_len) != FRAME_TOO_LONG ||
+				    frame_push(&f, data, len) != 0)
+					kit_fail("kit_serve",
+					         "the framer forgot that a line was too long", out,
+					         NULL);
+			} else if (end == KIT_END_EOF && took == 0 && piece > 0)
 				kit_fail("kit_serve",
 				         "frame_push took nothing with no line pending", out, NULL);
 		} while (piece > 0 && end == KIT_END_EOF);

@@ -97,8 +97,9 @@ struct kit_session {
  * per message, until the input ends, the handler closes, or a line is
  * too long. Checks what the handler contract promises (a reply of at
  * most the message + PROTO_OVERHEAD fits; no line holds LF or exceeds
- * max_line; the framer holds at most max_line + 2 bytes) and aborts
- * when one is broken. */
+ * max_line; the framer holds at most max_line + 2 bytes, and once it
+ * reported a line too long it says so again and takes no more bytes) and
+ * aborts when one is broken. */
 enum kit_end kit_serve(const struct kit_session *s, const uint8_t *data, size_t len,
                        struct kit_cutter *c, struct kit_replies *out);
 
