@@ -14,23 +14,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
-KIT_UNTRACED
-static enum kit_verdict echo_model(const uint8_t *msg, size_t len, enum proto_framing framing,
-                                   const void *arg, struct kit_replies *out)
-{
-	(void)framing;
-	(void)arg;
-	kit_replies_add(out, msg, len);
-	return KIT_GO_ON;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 {
 	struct kit_input in;
 	struct kit_check k = {
 	    .harness = "fuzz_handler_echo",
 	    .session = {&proto_echo, PROTO_FRAMING_STREAM, 0, NULL},
-	    .model = echo_model,
+	    .model = kit_model_echo,
 	};
 	struct kit_cutter c;
 	struct kit_replies got = {0};

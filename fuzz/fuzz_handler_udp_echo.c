@@ -12,23 +12,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
-KIT_UNTRACED
-static enum kit_verdict datagram_model(const uint8_t *msg, size_t len, enum proto_framing framing,
-                                       const void *arg, struct kit_replies *out)
-{
-	(void)framing;
-	(void)arg;
-	kit_replies_add(out, msg, len);
-	return KIT_GO_ON;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 {
 	struct kit_input in;
 	const struct kit_check k = {
 	    .harness = "fuzz_handler_udp_echo",
 	    .session = {&proto_echo, PROTO_FRAMING_DATAGRAM, 0, NULL},
-	    .model = datagram_model,
+	    .model = kit_model_echo,
 	    .datagrams = 1,
 	};
 

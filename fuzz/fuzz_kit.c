@@ -244,6 +244,16 @@ enum kit_end kit_model_lines(const uint8_t *data, size_t len, size_t max_line,
 	return len - start > max_line + 1 ? KIT_END_TOO_LONG : KIT_END_EOF;
 }
 
+KIT_UNTRACED
+enum kit_verdict kit_model_echo(const uint8_t *msg, size_t len, enum proto_framing framing,
+                                const void *arg, struct kit_replies *out)
+{
+	(void)framing;
+	(void)arg;
+	kit_replies_add(out, msg, len);
+	return KIT_GO_ON;
+}
+
 /* The model's side of kit_check_handler(). */
 KIT_UNTRACED
 static enum kit_end model_serve(const struct kit_check *k, const struct kit_input *in,

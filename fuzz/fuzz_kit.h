@@ -123,6 +123,10 @@ enum kit_verdict {
 typedef enum kit_verdict (*kit_model_fn)(const uint8_t *msg, size_t len, enum proto_framing framing,
                                          const void *arg, struct kit_replies *out);
 
+/* The echo model: every message comes back as it is (echo, UDP echo). */
+enum kit_verdict kit_model_echo(const uint8_t *msg, size_t len, enum proto_framing framing,
+                                const void *arg, struct kit_replies *out);
+
 /* A handler under test and its model. */
 struct kit_check {
 	const char *harness;        /* for messages */

@@ -51,6 +51,18 @@ static void assert_round_trip(const char *name, const void *src, size_t n)
 	plan_free(b);
 }
 
+/* src must be written exactly as want, and survive the round trip. */
+static void assert_written(const char *src, const char *want)
+{
+	struct plan *p = parse_ok(src);
+	char *text = written(p);
+
+	assert_string_equal(text, want);
+	free(text);
+	plan_free(p);
+	assert_round_trip(NAME, src, strlen(src));
+}
+
 static void test_plan_text_every_bundled_case(void **state)
 {
 	size_t i;
@@ -90,14 +102,9 @@ static void test_plan_text_exact_text(void **state)
 	    "  expect c regex \"^n${i}\\x24\" within 250ms\n"
 	    "end\n"
 	    "expect c1 nothing for 1000ms\n";
-	struct plan *p = parse_ok(src);
-	char *text = written(p);
 
 	(void)state;
-	assert_string_equal(text, want);
-	free(text);
-	plan_free(p);
-	assert_round_trip(NAME, LIT(src));
+	assert_written(src, want);
 }
 
 static void test_plan_text_server_statements(void **state)
@@ -141,14 +148,9 @@ static void test_plan_text_server_statements(void **state)
 	                           "expect mappings <= base + 256 within 2000ms\n"
 	                           "restart\n"
 	                           "expect second-instance fails within 2000ms\n";
-	struct plan *p = parse_ok(src);
-	char *text = written(p);
 
 	(void)state;
-	assert_string_equal(text, want);
-	free(text);
-	plan_free(p);
-	assert_round_trip(NAME, LIT(src));
+	assert_written(src, want);
 }
 
 static void test_plan_text_equal_sees_every_difference(void **state)
