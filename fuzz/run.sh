@@ -77,11 +77,12 @@ mode=$1 harness=$2 dir=$3
 [ -d "$dir" ] || { echo "run.sh: no directory $dir" >&2; exit 2; }
 
 # The harness's max_len and dictionary, as OSS-Fuzz would pass them
-# (NAME.options, and NAME.dict here or generated next to the corpus).
+# (NAME.options, and NAME.dict: here, next to the harness as build.sh's
+# $OUT has it, or generated next to the corpus).
 name=$(basename "$harness")
 max_len=$(sed -n 's/^max_len *= *//p' "$here/$name.options" 2>/dev/null || true)
 dict=
-for d in "$here/$name.dict" "$(dirname "$dir")/$name.dict"; do
+for d in "$here/$name.dict" "$(dirname "$harness")/$name.dict" "$(dirname "$dir")/$name.dict"; do
 	[ -f "$d" ] && dict=$d && break
 done
 
