@@ -12,7 +12,6 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -21,16 +20,10 @@
 #include "addr.h"
 #include "fuzz_kit.h"
 
+#define HARNESS      "fuzz_address"
 #define DEFAULT_PORT 8088
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
-
-KIT_UNTRACED
-static void fail(const char *what, const char *text)
-{
-	fprintf(stderr, "fuzz property failed (fuzz_address): %s: \"%s\"\n", what, text);
-	abort();
-}
 
 KIT_UNTRACED
 static int model_port(const char *text, uint16_t *port)
@@ -58,7 +51,7 @@ static void check_port(const char *text)
 	int rc = addr_parse_port(text, &got);
 
 	if (rc != model_port(text, &want) || (rc == 0 && got != want))
-		fail("addr_parse_port() disagrees with the model", text);
+		kit_fail_text(HARNESS, "addr_parse_port() disagrees with the model", text);
 }
 
 KIT_UNTRACED
@@ -99,13 +92,13 @@ static void check_port_and_copy(const char *text, const struct addr *a)
 	struct addr b;
 
 	if (addr_port(a) != port_in_text(text, a))
-		fail("the port is not the one the text names", text);
+		kit_fail_text(HARNESS, "the port is not the one the text names", text);
 	addr_from_sockaddr(&b, (const struct sockaddr *)&a->ss, a->len);
 	if (b.len != a->len || memcmp(&b.ss, &a->ss, a->len) != 0)
-		fail("addr_from_sockaddr() changed the address", text);
+		kit_fail_text(HARNESS, "addr_from_sockaddr() changed the address", text);
 	addr_set_port(&b, 4242);
 	if (addr_port(&b) != (addr_family(a) == AF_UNIX ? 0 : 4242))
-		fail("addr_set_port() did not set the port", text);
+		kit_fail_text(HARNESS, "addr_set_port() did not set the port", text);
 }
 
 KIT_UNTRACED
@@ -115,16 +108,16 @@ static void check_accepted(const char *text, const struct addr *a)
 	struct addr b;
 
 	if (family_len(a) == 0 || a->len != family_len(a))
-		fail("accepted with an unknown family or a wrong length", text);
+		kit_fail_text(HARNESS, "accepted with an unknown family or a wrong length", text);
 	addr_format(a, shown, sizeof(shown));
 	if (strlen(shown) + 1 >= sizeof(shown))
-		fail("the formatted address filled ADDR_TEXT_MAX", text);
+		kit_fail_text(HARNESS, "the formatted address filled ADDR_TEXT_MAX", text);
 	if (addr_parse(shown, DEFAULT_PORT + 1, &b, err, sizeof(err)) != 0)
-		fail("the formatted address does not parse", shown);
+		kit_fail_text(HARNESS, "the formatted address does not parse", shown);
 	if (b.len != a->len || memcmp(&b.ss, &a->ss, a->len) != 0)
-		fail("the formatted address parses to another address", shown);
+		kit_fail_text(HARNESS, "the formatted address parses to another address", shown);
 	if (strcmp(addr_format(&b, again, sizeof(again)), shown) != 0)
-		fail("formatting twice gives other text", again);
+		kit_fail_text(HARNESS, "formatting twice gives other text", again);
 	check_port_and_copy(text, a);
 }
 
@@ -142,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 	if (addr_parse(text, DEFAULT_PORT, &a, err, sizeof(err)) == 0)
 		check_accepted(text, &a);
 	else if (strncmp(err, "bad ", 4) != 0)
-		fail("rejected without a \"bad ...\" message", text);
+		kit_fail_text(HARNESS, "rejected without a \"bad ...\" message", text);
 	free(text);
 	return 0;
 }

@@ -13,7 +13,6 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,17 +20,11 @@
 #include "parse.h"
 #include "plan_text.h"
 
+#define HARNESS    "fuzz_case_parser"
 #define NAME       "fuzz.case"
 #define RENDER_MAX 8192 /* DATA rendered and read back, at most */
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
-
-KIT_UNTRACED
-static void fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "fuzz property failed (fuzz_case_parser): %s\n%s\n", what, detail);
-	abort();
-}
 
 /* Length of line `line` (1-based) of buf, LF excluded; -1 past the end. */
 KIT_UNTRACED
@@ -59,16 +52,17 @@ static void check_error(const uint8_t *buf, size_t size, const char *err)
 	long len;
 
 	if (strncmp(err, NAME ":", sizeof(NAME)) != 0)
-		fail("the error does not start with the file name", err);
+		kit_fail_text(HARNESS, "the error does not start with the file name", err);
 	line = strtoul(err + sizeof(NAME), &end, 10);
 	if (*end != ':')
-		fail("the error has no LINE:", err);
+		kit_fail_text(HARNESS, "the error has no LINE:", err);
 	col = strtoul(end + 1, &end, 10);
 	if (strncmp(end, ": ", 2) != 0 || end[2] == '\0' || strchr(err, '\n'))
-		fail("the error is not \"NAME:LINE:COL: message\" on one line", err);
+		kit_fail_text(HARNESS, "the error is not \"NAME:LINE:COL: message\" on one line",
+		              err);
 	len = line_length(buf, size, line);
 	if (line == 0 || col == 0 || len < 0 || col > (unsigned long)len + 1)
-		fail("the error's position is outside the input", err);
+		kit_fail_text(HARNESS, "the error's position is outside the input", err);
 }
 
 /* The text written for p; aborts if memory runs out. */
@@ -97,18 +91,19 @@ static void check_render(const struct plan_bytes *b, long index)
 	if (plan_bytes_render(b, index, &whole, &n) != 0)
 		abort();
 	if (n != len)
-		fail("plan_bytes_render() and plan_bytes_len() disagree", "");
+		kit_fail_text(HARNESS, "plan_bytes_render() and plan_bytes_len() disagree", "");
 	plan_cursor_init(&c, b, index);
 	while ((n = plan_cursor_read(&c, piece, sizeof(piece))) > 0) {
 		if (got + n > len || memcmp(whole + got, piece, n) != 0)
-			fail("a cursor reads other bytes than the rendering", "");
+			kit_fail_text(HARNESS, "a cursor reads other bytes than the rendering", "");
 		got += n;
 	}
 	plan_cursor_init(&c, b, index);
 	if (got != len || plan_cursor_skip(&c, skip) != skip ||
 	    plan_cursor_read(&c, piece, 1) != (skip < len) ||
 	    (skip < len && piece[0] != whole[skip]))
-		fail("a cursor's length or skip disagrees with the rendering", "");
+		kit_fail_text(HARNESS, "a cursor's length or skip disagrees with the rendering",
+		              "");
 	free(whole);
 }
 
@@ -131,9 +126,9 @@ static void check_plan(const struct plan *p)
 	struct plan *q = NULL;
 
 	if (parse_case(NAME, (const uint8_t *)text, strlen(text), &q, err, sizeof(err)) != 0)
-		fail("the plan, written back, does not parse", err);
+		kit_fail_text(HARNESS, "the plan, written back, does not parse", err);
 	if (!plan_text_equal(p, q))
-		fail("the plan, written back, parses to another plan", text);
+		kit_fail_text(HARNESS, "the plan, written back, parses to another plan", text);
 	free(text);
 	plan_free(q);
 }
@@ -145,14 +140,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 
 	if (parse_case(NAME, buf, size, &p, err, sizeof(err)) == 0) {
 		if (p == NULL || err[0] != '\0')
-			fail("success without a plan, or with an error", err);
+			kit_fail_text(HARNESS, "success without a plan, or with an error", err);
 		check_plan(p);
 		check_data(p->stmts, p->nstmts);
 		plan_free(p);
 		return 0;
 	}
 	if (p != NULL)
-		fail("an error left a plan behind", err);
+		kit_fail_text(HARNESS, "an error left a plan behind", err);
 	check_error(buf, size, err);
 	return 0;
 }

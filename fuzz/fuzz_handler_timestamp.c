@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness for the timestamp handler (reference/proto.c) with a
  * fixed clock: the input's 32-bit word picks a UTC time between the years
- * 1000 and 9999. Framing: line, chunk or datagram (flags % 3). Model:
+ * 1000 and 9999. Framing: line, chunk or datagram (flag bits 0-1: 0 or
+ * 3, 1, 2), so bit 7 (the default max_line) stays free. Model:
  * "[CTIME] DATA" per line (LF added), read or datagram, where CTIME is
  * what the C library's asctime_r() prints for that time, newline
  * removed: an implementation independent of proto_ctime().
@@ -52,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 		return 0;
 	if (asctime_r(&tm, stamp) == NULL || strlen(stamp) != PROTO_CTIME_LEN + 1)
 		kit_fail("fuzz_handler_timestamp", "asctime_r() failed", NULL, NULL);
-	framing = framings[in.flags % 3];
+	framing = framings[(in.flags & 0x03) % 3];
 	const struct kit_check k = {
 	    .harness = "fuzz_handler_timestamp",
 	    .session = {&proto_timestamp, framing,

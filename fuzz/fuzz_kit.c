@@ -355,3 +355,9 @@ void kit_fail(const char *harness, const char *what, const struct kit_replies *g
 	show("want", want);
 	abort();
 }
+
+void kit_fail_text(const char *harness, const char *what, const char *text)
+{
+	fprintf(stderr, "fuzz property failed (%s): %s\n  on: \"%s\"\n", harness, what, text);
+	abort();
+}

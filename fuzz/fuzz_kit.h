@@ -144,6 +144,11 @@ struct kit_check {
  * (chunking invariance). Aborts on any difference. */
 void kit_check_handler(const struct kit_check *k, const struct kit_input *in);
 
+/* Prints "fuzz property failed (HARNESS): WHAT" and the text the
+ * property failed on, as given, then aborts. */
+void kit_fail_text(const char *harness, const char *what, const char *text)
+    __attribute__((noreturn));
+
 /* Prints "fuzz property failed: ..." and the replies, then aborts. */
 void kit_fail(const char *harness, const char *what, const struct kit_replies *got,
               const struct kit_replies *want) __attribute__((noreturn));

@@ -41,7 +41,7 @@ PROFILES = {
     "ok-threaded": [("fuzz_handler_ok", 0x82), ("fuzz_line_framer", 0x80)],
 }
 CHUNK_FLAG = {"fuzz_handler_hello": 0x01, "fuzz_handler_ok": 0x01, "fuzz_handler_timestamp": 0x01}
-DATAGRAMS = {"fuzz_handler_udp_echo", "fuzz_handler_timestamp"}
+UDP_PROFILES = {"udp-echo", "timestamp-udp"}  # one datagram per send: cut sizes 0..255
 
 # PROTOCOLS.md sections (### headings) and the harnesses their examples seed.
 SECTIONS = {
@@ -133,7 +133,7 @@ def seed_cases(src, out):
             continue
         stream = b"".join(writes)
         for harness, flags in PROFILES.get(profile, []):
-            if harness in DATAGRAMS and flags & 0x02:
+            if profile in UDP_PROFILES:
                 cuts = [min(len(w), 255) for w in writes]
             elif chunk:
                 cuts, flags = [min(len(w), 256) - 1 for w in writes], flags | CHUNK_FLAG.get(harness, 0)
