@@ -39,7 +39,12 @@ done
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Fuzz -DSOCKSPEC_FUZZ=ON \
 	-DSOCKSPEC_TESTS=OFF -DSOCKSPEC_BENCH=OFF -DSOCKSPEC_WERROR=OFF \
 	-DSOCKSPEC_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" >/dev/null
-cmake --build "$build" -j"$jobs" --target "${fuzzers[@]}" -- --no-print-directory
+# sockspec-fuzz (the live fuzzer) and the servers it fuzzes are built
+# next to the harnesses, in $build/bin; they are not OSS-Fuzz fuzzers
+# (fuzz/README.md says how to run the live fuzzer under ClusterFuzzLite).
+live=(sockspec-fuzz ref-echo ref-udp-echo ref-hello ref-timestamp ref-accept-close ref-ok
+	bad-echo bad-hello bad-ok bad-timestamp bad-udp-echo bad-accept-close sockspec)
+cmake --build "$build" -j"$jobs" --target "${fuzzers[@]}" "${live[@]}" -- --no-print-directory
 
 rm -rf "$build/corpus"
 python3 "$src/fuzz/seeds.py" "$src" "$build/corpus" >/dev/null

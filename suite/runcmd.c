@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "run.h"
 #include "scale.h"
 #include "sweep.h"
+#include "cmdline.h"
 #include "target.h"
 
 #define MAX_ITEMS 64 /* --profile/--cases/--case/--exclude given at most this often */
@@ -242,48 +242,6 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	return check_args(a);
 }
 
-/* Replaces every "{key}" in text by value; returns a new string. */
-static char *substitute(const char *text, const char *key, const char *value)
-{
-	size_t klen = strlen(key), vlen = strlen(value), n = 0;
-	const char *p;
-	char *out, *o;
-
-	for (p = strstr(text, key); p; p = strstr(p + klen, key))
-		n++;
-	out = malloc(strlen(text) + n * vlen + 1);
-	if (!out)
-		return NULL;
-	for (o = out; *text;) {
-		if (strncmp(text, key, klen) == 0) {
-			memcpy(o, value, vlen);
-			o += vlen;
-			text += klen;
-		} else {
-			*o++ = *text++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-/* The directory this binary is in, single-quoted for the target's word
- * splitting (reference servers are built next to it). */
-static char *bin_dir(void)
-{
-	char path[PATH_MAX], *q;
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-
-	if (n < 0)
-		return strdup("'.'");
-	path[n] = '\0';
-	if (strchr(path, '\''))
-		return strdup("'.'");
-	if (asprintf(&q, "'%s'", dirname(path)) < 0)
-		return NULL;
-	return q;
-}
-
 /* The target command of a run: --target or the profile's, {bin} and
  * {framing} filled in; NULL for --connect (and when memory ran out). */
 static char *command_of(const struct run_args *a, const struct profile *prof, const char *framing)
@@ -292,9 +250,9 @@ static char *command_of(const struct run_args *a, const struct profile *prof, co
 
 	if (a->connect)
 		return NULL;
-	bin = bin_dir();
-	tmp = bin ? substitute(a->target ? a->target : prof->command, "{bin}", bin) : NULL;
-	cmd = tmp ? substitute(tmp, "{framing}", framing) : NULL;
+	bin = target_bin_dir();
+	tmp = bin ? cmdline_substitute(a->target ? a->target : prof->command, "{bin}", bin) : NULL;
+	cmd = tmp ? cmdline_substitute(tmp, "{framing}", framing) : NULL;
 	free(tmp);
 	free(bin);
 	return cmd;

@@ -35,6 +35,9 @@
 #define HELLO_MAX_CLIENTS 1024  /* live connections; the rest wait in the backlog */
 #define HELLO_BACKLOG     1024
 #define HELLO_STACK       (256 * 1024) /* room for HELLO_READ even under ASan */
+#define SPLIT_CRASH_MIN   100          /* split-crash: shortest name that trips it */
+#define SPLIT_CRASH_MAX   120          /* ... longest */
+#define SPLIT_CRASH_READS 3            /* ... fewest reads the name arrived in */
 
 enum defect {
 	DEFECT_NONE = -1,
@@ -51,6 +54,7 @@ enum defect {
 	DEFECT_NO_HALFCLOSE,
 	DEFECT_EXIT_LEAKS_FD,
 	DEFECT_UNBOUNDED_LINE,
+	DEFECT_SPLIT_CRASH,
 	DEFECT_COUNT
 };
 
@@ -72,6 +76,7 @@ static const struct {
     {"no-halfclose", "drops the reply owed when the client half-closed during the delay"},
     {"exit-leaks-fd", "a connection ended by exit is shut down but never closed"},
     {"unbounded-line", "line framing: no line limit, a line without LF is buffered forever"},
+    {"split-crash", "line framing: abort() on a 100-120 byte name that came in 3+ reads"},
 };
 
 enum framing { FRAMING_LINE, FRAMING_CHUNK };
@@ -105,6 +110,7 @@ struct session {
 	unsigned char *line;  /* line framing: bytes not yet a whole line */
 	size_t len, cap;      /* bytes in line, bytes allocated */
 	size_t scan;          /* line[0..scan) holds no LF: search from here */
+	unsigned reads;       /* recv() calls that brought bytes of the line at line[0] */
 	unsigned char *reply; /* reply buffer */
 	size_t reply_cap;     /* bytes allocated for reply */
 };
@@ -337,9 +343,22 @@ static int append(struct session *s, const unsigned char *data, size_t len)
 	return 0;
 }
 
+/* Defect split-crash: a fixed-size scratch copy, sized for names that
+ * come in one or two reads, overruns on a mid-length name reassembled
+ * from more; here it is an abort(), so the crash is certain and the
+ * process dies of SIGABRT. Any other name, or the same name in fewer
+ * reads, is served as the right server serves it. */
+static void split_crash_check(const struct session *s, size_t len, unsigned reads)
+{
+	if (s->srv->cfg->defect == DEFECT_SPLIT_CRASH && len >= SPLIT_CRASH_MIN &&
+	    len <= SPLIT_CRASH_MAX && reads >= SPLIT_CRASH_READS)
+		abort();
+}
+
 /* Line framing: answers every whole line in the pending bytes. Only
  * bytes not searched before are searched for LF, so a long line costs
- * its length once, not once per read. */
+ * its length once, not once per read. The caller counted the read that
+ * brought the new bytes in s->reads. */
 static enum verdict lines(struct session *s)
 {
 	enum defect defect = s->srv->cfg->defect;
@@ -353,17 +372,21 @@ static enum verdict lines(struct session *s)
 		/* Defect keeps-cr: the CR of CR LF is left in the name. */
 		if (defect != DEFECT_KEEPS_CR && len > 0 && s->line[end - 1] == '\r')
 			len--;
+		split_crash_check(s, len, s->reads);
 		v = message(s, s->line + start, len);
 		start = end + 1;
 		/* Defect drops-pipelined: whatever followed the first line is lost. */
 		if (defect == DEFECT_DROPS_PIPELINED)
 			start = s->len;
 		s->scan = start;
+		s->reads = 1; /* the next line began in the latest read */
 	}
 	if (start > 0) {
 		memmove(s->line, s->line + start, s->len - start);
 		s->len -= start;
 	}
+	if (s->len == 0)
+		s->reads = 0;
 	s->scan = s->len;
 	return v;
 }
@@ -398,6 +421,8 @@ static enum verdict serve(struct session *s)
 			continue;
 		if (n <= 0)
 			return END_GONE; /* EOF (every reply owed was sent) or a reset */
+		/* This read brought bytes of the pending line (split-crash). */
+		s->reads++;
 		if (!line)
 			v = message(s, buf, (size_t)n);
 		else if (cfg->defect == DEFECT_ONE_RECV)

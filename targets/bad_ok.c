@@ -65,6 +65,7 @@ enum defect {
 	DEFECT_NO_REUSEADDR,
 	DEFECT_REUSEPORT,
 	DEFECT_FD_LEAK,
+	DEFECT_DROPS_LAST_BYTE,
 	DEFECT_COUNT
 };
 
@@ -102,6 +103,7 @@ static const struct {
     {"no-reuseaddr", BOTH, "no SO_REUSEADDR: a restart fails while connections are in TIME_WAIT"},
     {"reuseport", BOTH, "SO_REUSEPORT set: a second instance on the same port binds"},
     {"fd-leak", BOTH, "opens /dev/null once per connection and never closes it"},
+    {"drops-last-byte", BOTH, "the reply loses the message's last byte (OK...hell for hello)"},
 };
 
 /* Settings from the command line; read-only once parsed. */
@@ -282,6 +284,9 @@ static enum step answer(struct conn *c, const char *msg, size_t len, int lf)
 	/* Defect c-string: strlen() decides where the message ends. */
 	if (cfg->defect == DEFECT_C_STRING)
 		len = strnlen(msg, len);
+	/* Defect drops-last-byte: an off-by-one copies one byte too few. */
+	if (cfg->defect == DEFECT_DROPS_LAST_BYTE && len > 0)
+		len--;
 	n = plen + len + (lf ? 1 : 0);
 
 	if (cfg->defect == DEFECT_NO_HALFCLOSE && peer_half_closed_after_delay(c->fd))

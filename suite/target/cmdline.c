@@ -221,3 +221,28 @@ char *cmdline_join(const struct cmdline *c)
 	out[len] = '\0';
 	return out;
 }
+/* Replaces every "{key}" in text by value; returns a new string. */
+char *cmdline_substitute(const char *text, const char *key, const char *value)
+{
+	size_t klen = strlen(key), vlen = strlen(value), n = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = strstr(text, key); p; p = strstr(p + klen, key))
+		n++;
+	out = malloc(strlen(text) + n * vlen + 1);
+	if (!out)
+		return NULL;
+	for (o = out; *text;) {
+		if (strncmp(text, key, klen) == 0) {
+			memcpy(o, value, vlen);
+			o += vlen;
+			text += klen;
+		} else {
+			*o++ = *text++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+

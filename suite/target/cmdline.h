@@ -45,6 +45,10 @@ int cmdline_expand(const struct cmdline *c, const struct cmdline_subst *subst, s
  * Returns a malloc()ed string, or NULL when out of memory. */
 char *cmdline_join(const struct cmdline *c);
 
+/* text with every "{key}" (key given with its braces) replaced by value,
+ * in a malloc()ed string; NULL when out of memory. */
+char *cmdline_substitute(const char *text, const char *key, const char *value);
+
 /* Releases the words; c is left empty. Safe on an empty cmdline. */
 void cmdline_free(struct cmdline *c);
 

@@ -156,4 +156,10 @@ const char *target_announced(const struct target *t);
 const char *target_stdout(const struct target *t, size_t *len);
 const char *target_stderr(const struct target *t, size_t *len);
 
+/* The directory of the running binary (reference servers are built
+ * and installed next to it), single-quoted for a command template's
+ * word splitting: "'/usr/lib/sockspec'". "'.'" when it cannot be told;
+ * NULL when memory ran out. Free it. */
+char *target_bin_dir(void);
+
 #endif
