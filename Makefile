@@ -87,6 +87,7 @@ fuzz-bench:
 		OUT=$(FUZZ_BUILD)-bench/out SOCKSPEC_FUZZ_BUILD=$(FUZZ_BUILD)-bench fuzz/build.sh >/dev/null
 	@cmake --build $(FUZZ_BUILD)-bench --target fuzz_bench_peer >/dev/null
 	@fuzz/bench.sh $(FUZZ_BUILD)-bench
+	@fuzz/live/bench.sh $(FUZZ_BUILD)-bench
 
 # Line and branch coverage of the code under test, from the corpora.
 fuzz-coverage:

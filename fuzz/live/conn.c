@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define READ_CHUNK 65536
+#define READ_SPARE 8192 /* room kept free for the next read (a datagram is cut to it) */
 
 uint64_t lconn_now_ms(void)
 {
@@ -88,7 +88,7 @@ int lconn_open(struct lconn *c, const struct addr *to, const struct addr *from, 
 
 static int keep(struct lconn *c, size_t more)
 {
-	size_t cap = c->got_cap ? c->got_cap : 1024;
+	size_t cap = c->got_cap ? c->got_cap : 2 * READ_SPARE;
 	uint8_t *bigger;
 
 	if (c->got_len + more <= c->got_cap)
@@ -126,9 +126,12 @@ static int read_now(struct lconn *c)
 	ssize_t n;
 
 	while (c->fd >= 0 && c->end == LCONN_OPEN && c->got_len < LCONN_GOT_MAX) {
-		if (keep(c, READ_CHUNK) < 0)
+		size_t room;
+
+		if (keep(c, READ_SPARE) < 0)
 			return fail(c, "realloc", NULL, -ENOMEM);
-		n = recv(c->fd, c->got + c->got_len, READ_CHUNK, MSG_DONTWAIT);
+		room = c->got_cap - c->got_len;
+		n = recv(c->fd, c->got + c->got_len, room, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -146,7 +149,7 @@ static int read_now(struct lconn *c)
 			return fail(c, "recv", NULL, -errno);
 		any = 1;
 		if (c->datagrams) {
-			c->got_len += (size_t)n;
+			c->got_len += (size_t)n < room ? (size_t)n : room;
 			if (keep_end(c) < 0)
 				return fail(c, "realloc", NULL, -ENOMEM);
 			continue;
@@ -183,6 +186,20 @@ int lconn_pump(struct lconn *c, uint64_t deadline_ms)
 		if (rc != 0)
 			return rc;
 	}
+}
+
+int lconn_pause(struct lconn *c, unsigned us)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)us * 1000};
+	int rc;
+
+	do
+		rc = ppoll(&p, 1, &ts, NULL);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		return fail(c, "ppoll", NULL, -errno);
+	return rc ? read_now(c) : 0;
 }
 
 int lconn_write(struct lconn *c, const uint8_t *data, size_t len, uint64_t deadline_ms)

@@ -57,6 +57,10 @@ int lconn_write(struct lconn *c, const uint8_t *data, size_t len, uint64_t deadl
  * nothing did, or -errno. */
 int lconn_pump(struct lconn *c, uint64_t deadline_ms);
 
+/* Pauses about us microseconds (< 1 s), reading what arrives first:
+ * the gap between two pieces of a write. Returns as lconn_pump(). */
+int lconn_pause(struct lconn *c, unsigned us);
+
 /* Half-closes (TCP). Returns 0 or -errno. */
 int lconn_shutdown(struct lconn *c);
 

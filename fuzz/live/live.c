@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,7 @@ static int reaper_start(void)
 
 		signal(SIGINT, SIG_IGN); /* a terminal's ^C reaches the whole job */
 		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, SIG_IGN); /* it ends when the pipe does */
 		close(fds[1]);
 		while ((n = read(fds[0], &got, sizeof(got))) != 0) {
 			if (n == (ssize_t)sizeof(got))
@@ -191,6 +193,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "sockspec-fuzz: %s\n", err);
 		exit(1);
 	}
+	/* Every input allocates and frees buffers of a few KiB: keep the
+	 * heap, rather than return it to the kernel after each input. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	signal(SIGPIPE, SIG_IGN);
 	run.reaper_fd = run.o.command ? reaper_start() : -1;
 	if (run.o.command && run.reaper_fd < 0) {

@@ -255,9 +255,9 @@ static void describe(const struct model_conn *m, const struct model_got *got, si
 	size_t got_n = got->len > from ? got->len - from : 0;
 
 	strbuf_printf(why, "%s at byte %zu of the replies: expected ", what, at);
-	escape_quote_sb(why, m->want + from, want_n < MODEL_SHOW ? want_n : MODEL_SHOW, MODEL_SHOW);
+	escape_quote_sb(why, want_n ? m->want + from : (const uint8_t *)"", want_n < MODEL_SHOW ? want_n : MODEL_SHOW, MODEL_SHOW);
 	strbuf_printf(why, "%s, got ", want_n > MODEL_SHOW ? "..." : "");
-	escape_quote_sb(why, got->bytes + from, got_n < MODEL_SHOW ? got_n : MODEL_SHOW, MODEL_SHOW);
+	escape_quote_sb(why, got_n ? got->bytes + from : (const uint8_t *)"", got_n < MODEL_SHOW ? got_n : MODEL_SHOW, MODEL_SHOW);
 	strbuf_printf(why, "%s (from byte %zu)", got_n > MODEL_SHOW ? "..." : "", from);
 }
 

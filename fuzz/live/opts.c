@@ -23,7 +23,8 @@ static const char usage[] =
     "  --profile NAME       echo-once, echo-iterative, echo-threaded, udp-echo, hello,\n"
     "                       timestamp, timestamp-udp, accept-close, ok-iterative, ok-threaded\n"
     "  --target 'CMD'       start the server with CMD ({port}, {host}, {addr}, {unix},\n"
-    "                       {bin} filled in, as for sockspec run); restarted only\n"
+    "                       {bin}, {framing} (line) filled in, as for sockspec run);\n"
+    "                       restarted only\n"
     "                       when it dies, or after each connection of a once profile.\n"
     "                       Default: the profile's reference server (hello: --delay 0)\n"
     "  --connect ADDR       fuzz a server that is already listening (no crash,\n"
@@ -114,7 +115,7 @@ static int take(struct live_opts *o, int argc, char **argv, int *i, char *err, s
 /* The command to start: --target or the profile's reference, {bin} filled in. */
 static int make_command(struct live_opts *o, const char *target, char *err, size_t errlen)
 {
-	char *bin;
+	char *bin, *tmp;
 
 	if (o->connect) {
 		if (target)
@@ -127,8 +128,9 @@ static int make_command(struct live_opts *o, const char *target, char *err, size
 		return 0;
 	}
 	bin = target_bin_dir();
-	o->command = bin ? cmdline_substitute(target ? target : o->profile->command, "{bin}", bin)
-	                 : NULL;
+	tmp = bin ? cmdline_substitute(target ? target : o->profile->command, "{bin}", bin) : NULL;
+	o->command = tmp ? cmdline_substitute(tmp, "{framing}", "line") : NULL;
+	free(tmp);
 	free(bin);
 	return o->command ? 0 : fail(err, errlen, "%s", "out of memory");
 }

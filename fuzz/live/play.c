@@ -22,6 +22,8 @@
 #define PLAY_COUNTERS  8192 /* extra counters */
 #define PLAY_SETTLE_MS 200  /* for a dying target to be reaped, or counts to settle */
 #define PLAY_SHOW      48   /* bytes shown per write in a report */
+#define PLAY_GAP_US    200  /* a pause between pieces: the server reads each on its own */
+#define PLAY_IN_FLIGHT 16   /* UDP: replies owed and not yet received, at most */
 
 /* libFuzzer's extra counters: it reads them after each input as it
  * reads the coverage counters of instrumented code. */
@@ -144,7 +146,7 @@ static void describe_step(struct strbuf *sb, const struct sched_step *s)
 		return;
 	strbuf_printf(sb, " %zu bytes", s->len);
 	if (s->piece && s->piece < s->len)
-		strbuf_printf(sb, " in pieces of %zu%s", s->piece, s->gap ? ", 1 ms apart" : "");
+		strbuf_printf(sb, " in pieces of %zu%s", s->piece, s->gap ? ", with pauses" : "");
 	strbuf_puts(sb, ": ");
 	escape_quote_sb(sb, s->data, s->len, PLAY_SHOW);
 }
@@ -246,10 +248,22 @@ static void open_conn(struct live_run *r, size_t k)
 	r->cls[k] = 0;
 }
 
+/* UDP: waits while more than PLAY_IN_FLIGHT replies are owed, so that
+ * no socket buffer overflows (a datagram lost there is no finding). */
+static void pace(struct live_run *r, size_t k)
+{
+	struct lconn *c = &r->conns[k];
+	uint64_t deadline = lconn_now_ms() + r->o.timeout_ms;
+
+	while (c->model.nends > c->nends + PLAY_IN_FLIGHT && c->end == LCONN_OPEN)
+		if (lconn_pump(c, deadline) <= 0)
+			return; /* the wait that follows reports it */
+}
+
 static void write_step(struct live_run *r, size_t k, const struct sched_step *s)
 {
 	struct lconn *c = &r->conns[k];
-	size_t done = 0, piece = s->piece && s->piece < s->len ? s->piece : s->len;
+	size_t done = 0, piece = s->piece && s->piece < s->len ? s->piece : s->len, gaps = 0;
 
 	do {
 		size_t n = s->len - done < piece ? s->len - done : piece;
@@ -260,8 +274,10 @@ static void write_step(struct live_run *r, size_t k, const struct sched_step *s)
 		    !c->write_err)
 			fail_conn(r, k, "hang", c->err);
 		done += n;
-		if (s->gap && done < s->len)
-			lconn_pump(c, lconn_now_ms() + 1);
+		if (c->datagrams)
+			pace(r, k);
+		if (s->gap && done < s->len && gaps++ < SCHED_GAPS_MAX)
+			lconn_pause(c, PLAY_GAP_US);
 	} while (done < s->len && !c->write_err);
 }
 

@@ -100,6 +100,8 @@ static void read_write(struct decoder *d, unsigned slot, unsigned op, const uint
 		s->data = buf + *pos;
 		s->len = take < room ? take : room;
 		s->piece = piece;
+		if (piece && s->len > SCHED_PIECES_MAX * piece)
+			s->piece = (s->len + SCHED_PIECES_MAX - 1) / SCHED_PIECES_MAX;
 		s->gap = (op & OP_GAP) != 0;
 		d->written[slot] += s->len;
 	}

@@ -27,6 +27,8 @@
 #define SCHED_RAW_MAX    48   /* raw steps read from one input */
 #define SCHED_STEPS_MAX  (3 * SCHED_RAW_MAX + SCHED_SLOTS) /* with the opens and finishes added */
 #define SCHED_CONN_BYTES 4096 /* bytes written on one connection, at most */
+#define SCHED_PIECES_MAX 32   /* pieces of one write, at most (the piece size is raised) */
+#define SCHED_GAPS_MAX   4    /* pauses in one write, at most (between its first pieces) */
 
 enum sched_kind {
 	SCHED_OPEN,     /* connect (the server may owe a greeting) */
@@ -68,7 +70,8 @@ struct sched {
 /* Decodes buf into out under cfg: a step on a slot with no connection
  * opens one first (an OPEN step); a write after a half-close, a
  * shutdown over UDP and bytes beyond SCHED_CONN_BYTES on a connection
- * are dropped; every connection still open at the end gets a FINISH.
+ * are dropped; a piece size is raised so that a write has at most
+ * SCHED_PIECES_MAX pieces; every connection still open at the end gets a FINISH.
  * In SEQUENTIAL mode a step on another slot FINISHes the open
  * connection first; in ONCE mode decoding stops when the one connection
  * ends. Any bytes decode; an empty input is an empty schedule. */

@@ -123,7 +123,7 @@ static void expect_all(struct writer *w, unsigned k)
 static void write_step(struct writer *w, const struct sched_step *s)
 {
 	struct model_conn *m = &w->m[s->conn];
-	size_t done = 0, piece = s->piece && s->piece < s->len ? s->piece : s->len;
+	size_t done = 0, piece = s->piece && s->piece < s->len ? s->piece : s->len, gaps = 0;
 	int dgram = w->p->framing == PROTO_FRAMING_DATAGRAM;
 
 	do {
@@ -135,8 +135,8 @@ static void write_step(struct writer *w, const struct sched_step *s)
 		if (model_write(m, s->data + done, n, 0) < 0)
 			w->failed = 1;
 		done += n;
-		if (s->gap && done < s->len)
-			strbuf_puts(w->out, "sleep 1ms\n");
+		if (s->gap && done < s->len && gaps++ < SCHED_GAPS_MAX)
+			strbuf_puts(w->out, "sleep 5ms\n");
 	} while (done < s->len);
 }
 
@@ -147,9 +147,13 @@ static void one_step(struct writer *w, const struct sched_step *s)
 
 	switch (s->kind) {
 	case SCHED_OPEN:
-		strbuf_printf(w->out, "connect c%u\n", k + 1);
+		/* The greeting is expected at once: the server then reads, so
+		 * the pieces of a write reach it as separate reads. */
+		strbuf_printf(w->out, "connect c%u%s\n", k + 1,
+		              w->p->framing == PROTO_FRAMING_DATAGRAM ? " udp" : "");
 		if (model_open(m, w->p, 0) < 0)
 			w->failed = 1;
+		expect_owed(w, k);
 		break;
 	case SCHED_WRITE:
 		write_step(w, s);
@@ -176,6 +180,28 @@ static void one_step(struct writer *w, const struct sched_step *s)
 	}
 }
 
+/* The end of the case: the server must have lived through it. A once
+ * server must exit 0; any other must still answer a new client. */
+static void probe(struct writer *w, unsigned k)
+{
+	static const char line[] = "probe\n";
+	struct sched_step steps[] = {
+	    {.kind = SCHED_OPEN, .conn = k},
+	    {.kind = SCHED_WRITE, .conn = k, .data = (const uint8_t *)line, .len = sizeof(line) - 1},
+	    {.kind = SCHED_FINISH, .conn = k},
+	};
+	size_t i;
+
+	if (w->p->mode == SCHED_ONCE) {
+		strbuf_puts(w->out, "# a server of this profile exits 0 after its connection\n"
+		                    "expect exit 0 within 2s\n");
+		return;
+	}
+	strbuf_puts(w->out, "# the server lived through it: a new client is served\nsleep 100ms\n");
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		one_step(w, &steps[i]);
+}
+
 int tocase_write(const struct model_profile *p, const struct sched *s,
                  const struct tocase_info *info, struct strbuf *out)
 {
@@ -198,7 +224,8 @@ int tocase_write(const struct model_profile *p, const struct sched *s,
 	strbuf_puts(out, "timeout 60s\n\n");
 	for (i = 0; i < s->n; i++)
 		one_step(w, &s->steps[i]);
-	for (i = 0; i < s->nconn; i++)
+	probe(w, s->nconn);
+	for (i = 0; i <= s->nconn; i++)
 		model_free(&w->m[i]);
 	rc = w->failed ? -1 : 0;
 	free(w);

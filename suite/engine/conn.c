@@ -141,7 +141,8 @@ static int rx_append(struct conn *c, const uint8_t *data, size_t n)
 
 void conn_consume(struct conn *c, size_t n)
 {
-	memmove(c->rx, c->rx + n, c->rx_len - n);
+	if (n) /* rx may still be NULL when there is nothing to consume */
+		memmove(c->rx, c->rx + n, c->rx_len - n);
 	c->rx_len -= n;
 	if (c->full && c->rx_len < CONN_RX_LIMIT / 2 && c->handle_open && !c->paused) {
 		c->full = 0;
@@ -180,7 +181,8 @@ enum match_result conn_match_known(struct conn *c)
 	if (c->known_failed)
 		return MATCH_MISMATCH;
 	fed = (size_t)(c->known.matched - c->dropped);
-	r = match_known_feed(&c->known, c->rx + fed, c->rx_len - fed, &used);
+	/* rx is NULL until the first byte came: no offset on it then */
+	r = match_known_feed(&c->known, c->rx ? c->rx + fed : c->rx, c->rx_len - fed, &used);
 	fed += used;
 	if (r == MATCH_MISMATCH) {
 		c->known_failed = 1;

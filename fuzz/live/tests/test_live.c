@@ -113,6 +113,12 @@ static void test_live_sched_limits(void **state)
 	sched_decode(&concurrent, in, sizeof(in), &s);
 	assert_int_equal(s.steps[1].kind, SCHED_WRITE);
 	assert_int_equal(s.steps[1].len, SCHED_CONN_BYTES);
+	assert_int_equal(s.steps[1].piece, 0);
+
+	/* pieces of 1 byte asked: raised so that there are 32 */
+	in[3] = 1;
+	sched_decode(&concurrent, in, sizeof(in), &s);
+	assert_int_equal(s.steps[1].piece, SCHED_CONN_BYTES / SCHED_PIECES_MAX);
 }
 
 static void test_live_sched_encode(void **state)
@@ -251,11 +257,21 @@ static void test_live_tocase(void **state)
 	    "timeout 60s\n"
 	    "\n"
 	    "connect c1\n"
+	    "expect c1 \"Welcome!\\n\" within 2s\n"
 	    "write c1 \"b\\\"\\$\"\n"
-	    "sleep 1ms\n"
+	    "sleep 5ms\n"
 	    "write c1 \"\\x01\\r\\n\"\n"
-	    "expect c1 \"Welcome!\\nHello, b\\\"\\$\\x01!\\n\" within 2s\n"
-	    "reset c1\n";
+	    "expect c1 \"Hello, b\\\"\\$\\x01!\\n\" within 2s\n"
+	    "reset c1\n"
+	    "# the server lived through it: a new client is served\n"
+	    "sleep 100ms\n"
+	    "connect c2\n"
+	    "expect c2 \"Welcome!\\n\" within 2s\n"
+	    "write c2 \"probe\\n\"\n"
+	    "shutdown c2\n"
+	    "expect c2 \"Hello, probe!\\n\" within 2s\n"
+	    "expect c2 eof within 2s\n"
+	    "close c2\n";
 	const struct sched_raw raw[] = {
 	    {.kind = SCHED_WRITE, .data = "b\"$\x01\r\n", .len = 6, .piece = 3, .gap = 1},
 	    {.kind = SCHED_WAIT},
