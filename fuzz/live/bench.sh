@@ -49,7 +49,7 @@ fuzz() {
 
 printf '%-14s %-6s %9s %11s %7s %8s\n' server inputs execs/s peer/s ratio "target"
 while IFS='|' read -r profile cmd bytes; do
-	rate=$(peer "${cmd/\{addr\}/127.0.0.1:0}" "$bytes")
+	rate=$(peer "$bin/${cmd/\{addr\}/127.0.0.1:0}" "$bytes")
 	for kind in short seeds; do
 		flags=()
 		[ "$kind" = short ] && flags=(-max_len=64)

@@ -54,15 +54,16 @@ int lconn_open(struct lconn *c, const struct addr *to, const struct addr *from, 
 
 	memset(c, 0, sizeof(*c));
 	c->datagrams = datagrams;
-	c->fd = socket(to->ss.ss_family, (datagrams ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
-	                                     SOCK_CLOEXEC, 0);
+	c->fd = socket(to->ss.ss_family,
+	               (datagrams ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return fail(c, "socket", NULL, -errno);
 	if (from) {
 		/* The port is chosen at connect, per 4-tuple, so varying
 		 * source addresses never run out of ports. */
 		if (!datagrams)
-			(void)setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+			(void)setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+			                 sizeof(one));
 		if (bind(c->fd, (const struct sockaddr *)&from->ss, from->len) < 0)
 			return fail(c, "bind", from, -errno);
 	}

@@ -26,15 +26,15 @@ enum lconn_end {
 };
 
 struct lconn {
-	int fd;               /* -1 when closed */
-	int datagrams;        /* UDP */
-	int shut;             /* the client half-closed */
-	uint8_t *got;         /* bytes received (owned) */
+	int fd;        /* -1 when closed */
+	int datagrams; /* UDP */
+	int shut;      /* the client half-closed */
+	uint8_t *got;  /* bytes received (owned) */
 	size_t got_len, got_cap;
-	size_t *ends;         /* UDP: where each datagram ends (owned) */
+	size_t *ends; /* UDP: where each datagram ends (owned) */
 	size_t nends, ends_cap;
-	enum lconn_end end;   /* how the server ended it */
-	int write_err;        /* the first failed write's -errno, or 0 */
+	enum lconn_end end;      /* how the server ended it */
+	int write_err;           /* the first failed write's -errno, or 0 */
 	struct model_conn model; /* what the reference owes on it */
 	char err[LCONN_ERR_MAX]; /* the last error */
 };

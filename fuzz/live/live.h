@@ -18,22 +18,22 @@
 #include "schedule.h"
 #include "target.h"
 
-#define LIVE_TIMEOUT_MS 1000 /* default: how long a reply owed may take */
-#define LIVE_GROWTH     64   /* fds or threads above the baseline that count as growth */
-#define LIVE_COUNT_EVERY 256 /* inputs between two resource counts */
+#define LIVE_TIMEOUT_MS  1000 /* default: how long a reply owed may take */
+#define LIVE_GROWTH      64   /* fds or threads above the baseline that count as growth */
+#define LIVE_COUNT_EVERY 256  /* inputs between two resource counts */
 
 /* What the user asked for. */
 struct live_opts {
 	const struct model_profile *profile; /* --profile */
-	char *command;                       /* --target, {bin} filled in (owned); NULL: --connect */
-	const char *connect;                 /* --connect ADDR */
-	uint64_t timeout_ms;                 /* --timeout-ms */
-	int family;                          /* AF_INET, AF_INET6 (--ipv6) or AF_UNIX (--unix) */
-	const char *case_out;                /* --minimize-to-case FILE */
-	const char *artifact;                /* ... its artifact */
-	int quiet;                           /* --quiet: no per-finding schedule dump */
-	const char *corpus;                  /* the first corpus directory, or NULL */
-	const char *artifact_prefix;         /* libFuzzer's -artifact_prefix=, seen on the way */
+	char *command;               /* --target, {bin} filled in (owned); NULL: --connect */
+	const char *connect;         /* --connect ADDR */
+	uint64_t timeout_ms;         /* --timeout-ms */
+	int family;                  /* AF_INET, AF_INET6 (--ipv6) or AF_UNIX (--unix) */
+	const char *case_out;        /* --minimize-to-case FILE */
+	const char *artifact;        /* ... its artifact */
+	int quiet;                   /* --quiet: no per-finding schedule dump */
+	const char *corpus;          /* the first corpus directory, or NULL */
+	const char *artifact_prefix; /* libFuzzer's -artifact_prefix=, seen on the way */
 };
 
 /* Parses and removes sockspec-fuzz's own options from argv (libFuzzer's

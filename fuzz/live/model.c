@@ -109,10 +109,16 @@ static int add_stamp(struct model_conn *m, size_t at, time_t lo)
 static size_t find_stamp(const struct proto_handler *proto, enum proto_framing framing)
 {
 	struct tm a = {.tm_year = 101, .tm_mon = 0, .tm_mday = 1, .tm_wday = 1};
-	struct tm b = {.tm_year = 112, .tm_mon = 1, .tm_mday = 22, .tm_hour = 11, .tm_min = 11,
-	               .tm_sec = 11, .tm_wday = 3};
+	struct tm b = {.tm_year = 112,
+	               .tm_mon = 1,
+	               .tm_mday = 22,
+	               .tm_hour = 11,
+	               .tm_min = 11,
+	               .tm_sec = 11,
+	               .tm_wday = 3};
 	uint8_t ra[PROTO_OVERHEAD + 1], rb[PROTO_OVERHEAD + 1];
-	struct proto_msg m = {.data = (const uint8_t *)"x", .len = 1, .framing = framing, .now = &a};
+	struct proto_msg m = {
+	    .data = (const uint8_t *)"x", .len = 1, .framing = framing, .now = &a};
 	size_t na = 0, nb = 0, i;
 
 	proto->message(&m, ra, sizeof(ra), &na);
@@ -203,7 +209,8 @@ int model_write(struct model_conn *m, const uint8_t *data, size_t len, time_t no
 		return 0;
 	}
 	if (m->p->framing != PROTO_FRAMING_LINE)
-		return len || m->p->framing == PROTO_FRAMING_DATAGRAM ? answer(m, data, len, now) : 0;
+		return len || m->p->framing == PROTO_FRAMING_DATAGRAM ? answer(m, data, len, now)
+		                                                      : 0;
 	while (len && !m->closes) {
 		took = frame_push(&m->frame, data, len);
 		data += took;
@@ -255,9 +262,11 @@ static void describe(const struct model_conn *m, const struct model_got *got, si
 	size_t got_n = got->len > from ? got->len - from : 0;
 
 	strbuf_printf(why, "%s at byte %zu of the replies: expected ", what, at);
-	escape_quote_sb(why, want_n ? m->want + from : (const uint8_t *)"", want_n < MODEL_SHOW ? want_n : MODEL_SHOW, MODEL_SHOW);
+	escape_quote_sb(why, want_n ? m->want + from : (const uint8_t *)"",
+	                want_n < MODEL_SHOW ? want_n : MODEL_SHOW, MODEL_SHOW);
 	strbuf_printf(why, "%s, got ", want_n > MODEL_SHOW ? "..." : "");
-	escape_quote_sb(why, got_n ? got->bytes + from : (const uint8_t *)"", got_n < MODEL_SHOW ? got_n : MODEL_SHOW, MODEL_SHOW);
+	escape_quote_sb(why, got_n ? got->bytes + from : (const uint8_t *)"",
+	                got_n < MODEL_SHOW ? got_n : MODEL_SHOW, MODEL_SHOW);
 	strbuf_printf(why, "%s (from byte %zu)", got_n > MODEL_SHOW ? "..." : "", from);
 }
 

@@ -24,11 +24,11 @@
 
 /* A profile as the live fuzzer knows it. */
 struct model_profile {
-	const char *name;                 /* "hello" */
+	const char *name;                  /* "hello" */
 	const struct proto_handler *proto; /* its reference handler */
-	enum proto_framing framing;       /* LINE, STREAM or DATAGRAM */
-	enum sched_mode mode;             /* how it takes clients */
-	const char *command;              /* reference server; {bin} = the fuzzer's directory */
+	enum proto_framing framing;        /* LINE, STREAM or DATAGRAM */
+	enum sched_mode mode;              /* how it takes clients */
+	const char *command;               /* reference server; {bin} = the fuzzer's directory */
 };
 
 /* The profile called name, or NULL. */
@@ -40,22 +40,22 @@ const struct model_profile *model_profile_all(size_t *n);
 /* The server's side of one connection, as the reference would play it. */
 struct model_conn {
 	const struct model_profile *p;
-	struct frame frame;   /* LINE framing */
-	int framing_ready;    /* frame is initialised */
-	uint8_t *want;        /* the replies owed, end to end (owned) */
-	size_t want_len;      /* their bytes */
-	size_t want_cap;      /* bytes allocated */
-	size_t *ends;         /* DATAGRAM: where each reply datagram ends (owned) */
-	size_t nends;         /* replies in ends */
-	size_t ends_cap;      /* entries allocated */
-	size_t *stamps;       /* offsets of ctime stamps in want (owned) */
-	time_t *stamp_lo;     /* the earliest time each may show (owned) */
-	size_t nstamps;       /* stamps used */
-	size_t stamps_cap;    /* entries allocated in both */
-	size_t stamp_at;      /* offset of the stamp inside a reply of this profile */
-	int closes;           /* the server ends the connection after the replies owed */
-	int client_eof;       /* the client half-closed */
-	int after_close;      /* the client wrote after the server ended it */
+	struct frame frame; /* LINE framing */
+	int framing_ready;  /* frame is initialised */
+	uint8_t *want;      /* the replies owed, end to end (owned) */
+	size_t want_len;    /* their bytes */
+	size_t want_cap;    /* bytes allocated */
+	size_t *ends;       /* DATAGRAM: where each reply datagram ends (owned) */
+	size_t nends;       /* replies in ends */
+	size_t ends_cap;    /* entries allocated */
+	size_t *stamps;     /* offsets of ctime stamps in want (owned) */
+	time_t *stamp_lo;   /* the earliest time each may show (owned) */
+	size_t nstamps;     /* stamps used */
+	size_t stamps_cap;  /* entries allocated in both */
+	size_t stamp_at;    /* offset of the stamp inside a reply of this profile */
+	int closes;         /* the server ends the connection after the replies owed */
+	int client_eof;     /* the client half-closed */
+	int after_close;    /* the client wrote after the server ended it */
 };
 
 /* Starts a connection: the greeting, if the profile greets, is owed at
@@ -88,7 +88,7 @@ enum model_verdict {
 struct model_got {
 	const uint8_t *bytes; /* every byte (every datagram end to end) */
 	size_t len;
-	const size_t *ends;   /* DATAGRAM: where each datagram ends */
+	const size_t *ends; /* DATAGRAM: where each datagram ends */
 	size_t nends;
 };
 

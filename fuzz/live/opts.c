@@ -82,7 +82,9 @@ static int take(struct live_opts *o, int argc, char **argv, int *i, char *err, s
 	if ((v = value_of(argc, argv, i, "--profile", &bad))) {
 		o->profile = model_profile_find(v);
 		if (!o->profile)
-			return fail(err, errlen, "--profile: no profile \"%s\"; sockspec-fuzz --help lists them", v);
+			return fail(err, errlen,
+			            "--profile: no profile \"%s\"; sockspec-fuzz --help lists them",
+			            v);
 	} else if ((v = value_of(argc, argv, i, "--target", &bad))) {
 		*target = v;
 	} else if ((v = value_of(argc, argv, i, "--connect", &bad))) {
@@ -91,12 +93,14 @@ static int take(struct live_opts *o, int argc, char **argv, int *i, char *err, s
 		unsigned long ms = strtoul(v, &end, 10);
 
 		if (*v < '0' || *v > '9' || *end || ms < 1 || ms > 600000)
-			return fail(err, errlen, "--timeout-ms: expected 1 to 600000, got \"%s\"", v);
+			return fail(err, errlen, "--timeout-ms: expected 1 to 600000, got \"%s\"",
+			            v);
 		o->timeout_ms = ms;
 	} else if ((v = value_of(argc, argv, i, "--minimize-to-case", &bad))) {
 		o->case_out = v;
 		if (*i + 1 >= argc)
-			return fail(err, errlen, "%s: expected FILE ARTIFACT", "--minimize-to-case");
+			return fail(err, errlen, "%s: expected FILE ARTIFACT",
+			            "--minimize-to-case");
 		o->artifact = argv[++*i];
 	} else if (strcmp(argv[*i], "--ipv6") == 0) {
 		o->family = AF_INET6;
@@ -107,7 +111,8 @@ static int take(struct live_opts *o, int argc, char **argv, int *i, char *err, s
 	} else if (bad) {
 		return fail(err, errlen, "%s: expected a value", argv[*i]);
 	} else {
-		return fail(err, errlen, "unknown option \"%s\"; sockspec-fuzz --help lists them", argv[*i]);
+		return fail(err, errlen, "unknown option \"%s\"; sockspec-fuzz --help lists them",
+		            argv[*i]);
 	}
 	return bad ? fail(err, errlen, "%s: expected a value", argv[*i]) : 0;
 }
@@ -163,6 +168,7 @@ int live_opts_parse(int *argc, char ***argv, struct live_opts *o, char *err, siz
 	av[out] = NULL;
 	*argc = out;
 	if (!o->profile)
-		return fail(err, errlen, "%s", "--profile NAME is required; sockspec-fuzz --help says more");
+		return fail(err, errlen, "%s",
+		            "--profile NAME is required; sockspec-fuzz --help says more");
 	return o->case_out ? 0 : make_command(o, target, err, errlen);
 }

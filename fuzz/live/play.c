@@ -27,8 +27,7 @@
 
 /* libFuzzer's extra counters: it reads them after each input as it
  * reads the coverage counters of instrumented code. */
-__attribute__((section("__libfuzzer_extra_counters"))) static uint8_t
-    play_counters[PLAY_COUNTERS];
+__attribute__((section("__libfuzzer_extra_counters"))) static uint8_t play_counters[PLAY_COUNTERS];
 
 static void feed(uint32_t h)
 {
@@ -73,8 +72,8 @@ static void classify(struct live_run *r, size_t k, enum sched_kind kind)
 	struct lconn *c = &r->conns[k];
 	size_t fresh = c->got_len - r->seen[k];
 	uint32_t first = fresh ? byte_class(c->got[r->seen[k]]) : 0;
-	uint32_t cls = (uint32_t)c->end | log2_bucket(fresh) << 2 | first << 7 | (uint32_t)kind << 16 |
-	               (uint32_t)model_ends(&c->model) << 19 |
+	uint32_t cls = (uint32_t)c->end | log2_bucket(fresh) << 2 | first << 7 |
+	               (uint32_t)kind << 16 | (uint32_t)model_ends(&c->model) << 19 |
 	               (uint32_t)(c->datagrams ? log2_bucket(c->nends) : 0) << 20;
 
 	feed(cls);
@@ -171,8 +170,9 @@ static void finding(struct live_run *r, const char *kind, const char *fmt, ...)
 	strbuf_printf(&sb, "\n  target: %s at %s\n", target_describe(r->target),
 	              play_address(r, addr, sizeof(addr)));
 	if (target_launched(r->target) && target_exit_info(r->target, &status, &signo))
-		strbuf_printf(&sb, "  it %s %d%s%s\n", signo ? "died of signal" : "exited with status",
-		              signo ? signo : status, signo ? ", " : "", signo ? strsignal(signo) : "");
+		strbuf_printf(
+		    &sb, "  it %s %d%s%s\n", signo ? "died of signal" : "exited with status",
+		    signo ? signo : status, signo ? ", " : "", signo ? strsignal(signo) : "");
 	if (r->sched && !r->o.quiet) {
 		strbuf_puts(&sb, "  schedule (the step that failed is marked >):\n");
 		for (i = 0; i < r->sched->n; i++) {
@@ -298,15 +298,18 @@ static void judge(struct live_run *r, size_t k, int final, enum model_verdict *v
 	if (c->write_err && !c->model.closes && !c->model.client_eof)
 		fail_conn(r, k, "divergence", "a write failed although the server should read on");
 	if (c->end == LCONN_RESET && !model_ends(&c->model))
-		fail_conn(r, k, "divergence", "the server reset the connection, which should stay open");
-	if (c->end == LCONN_RESET && !c->model.after_close)
 		fail_conn(r, k, "divergence",
-		          "the server reset the connection instead of closing it (no unread input)");
+		          "the server reset the connection, which should stay open");
+	if (c->end == LCONN_RESET && !c->model.after_close)
+		fail_conn(
+		    r, k, "divergence",
+		    "the server reset the connection instead of closing it (no unread input)");
 	if (c->end == LCONN_EOF && *v == MODEL_SHORT)
 		fail_conn(r, k, "divergence", "the server closed before every reply owed was sent");
 	if (c->end == LCONN_EOF && !model_ends(&c->model))
-		fail_conn(r, k, "divergence", final ? "the server closed early"
-		                                    : "the server closed a connection that should stay open");
+		fail_conn(r, k, "divergence",
+		          final ? "the server closed early"
+		                : "the server closed a connection that should stay open");
 }
 
 /* Reads until what is owed came (and the close, when one is owed). */
@@ -319,7 +322,8 @@ static void wait_owed(struct live_run *r, size_t k, int final)
 
 	for (;;) {
 		judge(r, k, final, &v);
-		if (c->end != LCONN_OPEN || (v == MODEL_ALL && (c->datagrams || !model_ends(&c->model))))
+		if (c->end != LCONN_OPEN ||
+		    (v == MODEL_ALL && (c->datagrams || !model_ends(&c->model))))
 			return;
 		rc = lconn_pump(c, deadline);
 		if (rc < 0)
@@ -329,13 +333,16 @@ static void wait_owed(struct live_run *r, size_t k, int final)
 
 			judge(r, k, final, &v);
 			if (v == MODEL_ALL)
-				snprintf(what, sizeof(what),
-				         "the server did not close within %llu ms (it should, after %s)",
-				         (unsigned long long)r->o.timeout_ms,
-				         c->model.client_eof ? "the client's EOF" : "its last reply");
+				snprintf(
+				    what, sizeof(what),
+				    "the server did not close within %llu ms (it should, after %s)",
+				    (unsigned long long)r->o.timeout_ms,
+				    c->model.client_eof ? "the client's EOF" : "its last reply");
 			else
-				snprintf(what, sizeof(what), "%zu reply bytes owed did not come within %llu ms",
-				         c->model.want_len - c->got_len, (unsigned long long)r->o.timeout_ms);
+				snprintf(what, sizeof(what),
+				         "%zu reply bytes owed did not come within %llu ms",
+				         c->model.want_len - c->got_len,
+				         (unsigned long long)r->o.timeout_ms);
 			fail_conn(r, k, "hang", what);
 		}
 	}
@@ -418,8 +425,8 @@ static int start_target(struct live_run *r, char *err, size_t errlen)
 		const char *text = target_launched(r->target) ? target_stderr(r->target, &n) : "";
 
 		snprintf(err, errlen, "the target did not get ready (%s): %s%s%.*s", strerror(-rc),
-		         target_describe(r->target), n ? "; its stderr: " : "", (int)(n > 300 ? 300 : n),
-		         text);
+		         target_describe(r->target), n ? "; its stderr: " : "",
+		         (int)(n > 300 ? 300 : n), text);
 		return -1;
 	}
 	r->to = *target_addr(r->target);
@@ -490,7 +497,8 @@ static void save_previous(struct live_run *r)
 	char path[4096];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%sprevious-input", r->o.artifact_prefix ? r->o.artifact_prefix : "");
+	snprintf(path, sizeof(path), "%sprevious-input",
+	         r->o.artifact_prefix ? r->o.artifact_prefix : "");
 	f = fopen(path, "wb");
 	if (!f || fwrite(r->last, 1, r->last_len, f) != r->last_len || fclose(f) != 0)
 		fprintf(stderr, "sockspec-fuzz: cannot save %s: %s\n", path, strerror(errno));
@@ -518,8 +526,9 @@ static void once_ended(struct live_run *r)
 	int status = 0, signo = 0;
 
 	if (!target_gone(r, r->o.timeout_ms))
-		finding(r, "hang", "a server of profile %s should exit after its one connection; "
-		                   "it still runs %llu ms after the connection ended",
+		finding(r, "hang",
+		        "a server of profile %s should exit after its one connection; "
+		        "it still runs %llu ms after the connection ended",
 		        r->o.profile->name, (unsigned long long)r->o.timeout_ms);
 	target_exit_info(r->target, &status, &signo);
 	if (signo || status != 0)

@@ -27,21 +27,21 @@
 struct live_run {
 	struct live_opts o;
 	uv_loop_t loop;
-	uv_timer_t timer;         /* bounds every wait on the loop */
+	uv_timer_t timer; /* bounds every wait on the loop */
 	int timer_fired;
 	struct target *target;
-	int op_done, op_status;   /* the last target operation's callback */
-	struct addr to;           /* where clients connect */
-	int reaper_fd;            /* tells the reaper the target's group; -1: none */
-	uint32_t source;          /* the next source address (127.x.y.z) */
-	uint64_t inputs;          /* inputs played */
+	int op_done, op_status;    /* the last target operation's callback */
+	struct addr to;            /* where clients connect */
+	int reaper_fd;             /* tells the reaper the target's group; -1: none */
+	uint32_t source;           /* the next source address (127.x.y.z) */
+	uint64_t inputs;           /* inputs played */
 	struct target_counts base; /* resources after the first LIVE_COUNT_EVERY inputs */
 	const struct sched *sched; /* the schedule being played (for reports) */
 	size_t step;               /* its step being played */
 	struct lconn conns[PLAY_CONNS];
-	size_t seen[PLAY_CONNS];   /* bytes of each already classified */
-	uint32_t cls[PLAY_CONNS];  /* the last reply class of each */
-	uint8_t *last;             /* the previous input (owned) */
+	size_t seen[PLAY_CONNS];  /* bytes of each already classified */
+	uint32_t cls[PLAY_CONNS]; /* the last reply class of each */
+	uint8_t *last;            /* the previous input (owned) */
 	size_t last_len;
 };
 

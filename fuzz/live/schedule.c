@@ -8,11 +8,11 @@
 #include <assert.h>
 #include <string.h>
 
-#define OP_GAP       0x80u
-#define OP_SLOT(b)   (((b) >> 3) & 3u)
-#define OP_KIND(b)   ((b) & 7u)
-#define LEN_LONG     0x80u
-#define NO_CONN      (~0u)
+#define OP_GAP     0x80u
+#define OP_SLOT(b) (((b) >> 3) & 3u)
+#define OP_KIND(b) ((b)&7u)
+#define LEN_LONG   0x80u
+#define NO_CONN    (~0u)
 
 /* What a decoder keeps while it reads. */
 struct decoder {

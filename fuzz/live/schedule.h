@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCHED_SLOTS      4    /* connections open at once, at most */
-#define SCHED_RAW_MAX    48   /* raw steps read from one input */
+#define SCHED_SLOTS      4                                 /* connections open at once, at most */
+#define SCHED_RAW_MAX    48                                /* raw steps read from one input */
 #define SCHED_STEPS_MAX  (3 * SCHED_RAW_MAX + SCHED_SLOTS) /* with the opens and finishes added */
 #define SCHED_CONN_BYTES 4096 /* bytes written on one connection, at most */
 #define SCHED_PIECES_MAX 32   /* pieces of one write, at most (the piece size is raised) */
@@ -63,7 +63,7 @@ struct sched_step {
 
 struct sched {
 	struct sched_step steps[SCHED_STEPS_MAX];
-	size_t n;      /* steps used */
+	size_t n;       /* steps used */
 	unsigned nconn; /* connections opened */
 };
 
@@ -81,11 +81,11 @@ void sched_decode(const struct sched_cfg *cfg, const uint8_t *buf, size_t len, s
  * FINISH are implied), on slot. */
 struct sched_raw {
 	enum sched_kind kind;
-	unsigned slot;       /* 0 .. SCHED_SLOTS - 1 */
-	const void *data;    /* WRITE */
-	size_t len;          /* WRITE: < 0x8000 */
-	uint8_t piece;       /* WRITE */
-	int gap;             /* WRITE */
+	unsigned slot;    /* 0 .. SCHED_SLOTS - 1 */
+	const void *data; /* WRITE */
+	size_t len;       /* WRITE: < 0x8000 */
+	uint8_t piece;    /* WRITE */
+	int gap;          /* WRITE */
 };
 
 /* Writes the input bytes of n raw steps into out (cap bytes). Returns

@@ -11,10 +11,19 @@
 
 #include "schedule.h"
 
-#define W(slot_, text_) {.kind = SCHED_WRITE, .slot = (slot_), .data = (text_), .len = sizeof(text_) - 1}
-#define WP(slot_, text_, piece_) \
-	{.kind = SCHED_WRITE, .slot = (slot_), .data = (text_), .len = sizeof(text_) - 1, .piece = (piece_), .gap = 1}
-#define OP(kind_, slot_) {.kind = (kind_), .slot = (slot_)}
+#define W(slot_, text_)                                                                            \
+	{                                                                                          \
+		.kind = SCHED_WRITE, .slot = (slot_), .data = (text_), .len = sizeof(text_) - 1    \
+	}
+#define WP(slot_, text_, piece_)                                                                   \
+	{                                                                                          \
+		.kind = SCHED_WRITE, .slot = (slot_), .data = (text_), .len = sizeof(text_) - 1,   \
+		.piece = (piece_), .gap = 1                                                        \
+	}
+#define OP(kind_, slot_)                                                                           \
+	{                                                                                          \
+		.kind = (kind_), .slot = (slot_)                                                   \
+	}
 
 static const char long_name[] = /* a line of 100 to 120 bytes */
     "a name between one hundred and one hundred and twenty bytes long, "

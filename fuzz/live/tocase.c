@@ -55,7 +55,8 @@ static const char *family_of(const struct model_profile *p, const struct sched *
 	for (i = 0; i < s->n; i++) {
 		const struct sched_step *st = &s->steps[i];
 
-		ends |= st->kind == SCHED_SHUTDOWN || st->kind == SCHED_RESET || st->kind == SCHED_CLOSE;
+		ends |= st->kind == SCHED_SHUTDOWN || st->kind == SCHED_RESET ||
+		        st->kind == SCHED_CLOSE;
 		pieces |= st->kind == SCHED_WRITE && st->piece && st->piece < st->len;
 	}
 	if (s->nconn > 1 && p->mode == SCHED_CONCURRENT)
@@ -82,7 +83,8 @@ static void expect_owed(struct writer *w, unsigned k)
 			size_t d = w->dgrams[k], from = d ? m->ends[d - 1] : 0;
 			int stamp = w->stamped[k] < m->nstamps;
 
-			strbuf_printf(out, "expect c%u datagram %s", k + 1, stamp ? "timestamp " : "");
+			strbuf_printf(out, "expect c%u datagram %s", k + 1,
+			              stamp ? "timestamp " : "");
 			if (stamp)
 				from = m->stamps[w->stamped[k]++] + PROTO_CTIME_LEN + STAMP_TAIL;
 			tocase_quote(out, m->want + from, m->ends[d] - from);
@@ -116,7 +118,8 @@ static void expect_all(struct writer *w, unsigned k)
 	expect_owed(w, k);
 	if (m->p->framing == PROTO_FRAMING_DATAGRAM || !model_ends(m) || w->ended[k])
 		return;
-	strbuf_printf(w->out, "expect c%u %s within 2s\n", k + 1, m->after_close ? "closed" : "eof");
+	strbuf_printf(w->out, "expect c%u %s within 2s\n", k + 1,
+	              m->after_close ? "closed" : "eof");
 	w->ended[k] = 1;
 }
 
@@ -167,7 +170,8 @@ static void one_step(struct writer *w, const struct sched_step *s)
 		break;
 	case SCHED_RESET:
 	case SCHED_CLOSE:
-		strbuf_printf(w->out, "%s c%u\n", s->kind == SCHED_RESET ? "reset" : "close", k + 1);
+		strbuf_printf(w->out, "%s c%u\n", s->kind == SCHED_RESET ? "reset" : "close",
+		              k + 1);
 		break;
 	case SCHED_FINISH:
 		if (w->p->framing != PROTO_FRAMING_DATAGRAM && !m->client_eof) {
@@ -187,7 +191,10 @@ static void probe(struct writer *w, unsigned k)
 	static const char line[] = "probe\n";
 	struct sched_step steps[] = {
 	    {.kind = SCHED_OPEN, .conn = k},
-	    {.kind = SCHED_WRITE, .conn = k, .data = (const uint8_t *)line, .len = sizeof(line) - 1},
+	    {.kind = SCHED_WRITE,
+	     .conn = k,
+	     .data = (const uint8_t *)line,
+	     .len = sizeof(line) - 1},
 	    {.kind = SCHED_FINISH, .conn = k},
 	};
 	size_t i;

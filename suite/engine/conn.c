@@ -19,8 +19,8 @@
 
 #include "diagnose.h"
 
-#define CONN_KEEP (64u * 1024) /* matched bytes buffered before they are dropped */
-#define CONN_SMALL_MSS 536     /* `rcvbuf`: the MSS advertised (IPv4's default minimum) */
+#define CONN_KEEP      (64u * 1024) /* matched bytes buffered before they are dropped */
+#define CONN_SMALL_MSS 536          /* `rcvbuf`: the MSS advertised (IPv4's default minimum) */
 
 /* ---- the list of a case's connections ---- */
 
@@ -418,7 +418,8 @@ void conn_connect(struct op *op, struct conn *c, const struct addr *to)
 		c->ctx->handles++;
 		c->u.handle.data = c;
 		if ((rc = set_small_window(c, &call)) < 0) {
-			op_fail(op, VERDICT_ERROR, "connect %s: %s: %s", c->name, call, uv_strerror(rc));
+			op_fail(op, VERDICT_ERROR, "connect %s: %s: %s", c->name, call,
+			        uv_strerror(rc));
 			return;
 		}
 	}

@@ -245,4 +245,3 @@ char *cmdline_substitute(const char *text, const char *key, const char *value)
 	*o = '\0';
 	return out;
 }
-

@@ -419,4 +419,3 @@ char *target_bin_dir(void)
 		return NULL;
 	return q;
 }
-

@@ -100,7 +100,7 @@ static void test_live_sched_limits(void **state)
 	expect_step(&s, 0, SCHED_OPEN, 0);
 	expect_step(&s, 1, SCHED_CLOSE, 0);
 
-	in[0] = 0x04;                        /* shutdown */
+	in[0] = 0x04;                       /* shutdown */
 	memcpy(in + 1, "\x00\x01\x00x", 4); /* write "x": dropped */
 	sched_decode(&concurrent, in, 5, &s);
 	assert_int_equal(s.n, 3);
@@ -302,11 +302,10 @@ static void test_live_tocase_timestamp(void **state)
 	(void)state;
 	sched_decode(&sequential, buf, sched_encode(raw, 1, buf, sizeof(buf)), &s);
 	assert_int_equal(tocase_write(model_profile_find("timestamp"), &s, &info, &out), 0);
-	assert_non_null(strstr(strbuf_text(&out),
-	                       "connect c1\nwrite c1 \"a\\nb\\n\"\nshutdown c1\n"
-	                       "expect c1 timestamp \"a\\n\" within 2s\n"
-	                       "expect c1 timestamp \"b\\n\" within 2s\n"
-	                       "expect c1 eof within 2s\nclose c1\n"));
+	assert_non_null(strstr(strbuf_text(&out), "connect c1\nwrite c1 \"a\\nb\\n\"\nshutdown c1\n"
+	                                          "expect c1 timestamp \"a\\n\" within 2s\n"
+	                                          "expect c1 timestamp \"b\\n\" within 2s\n"
+	                                          "expect c1 eof within 2s\nclose c1\n"));
 	strbuf_release(&out);
 }
 
