@@ -104,21 +104,6 @@ static int keep(struct lconn *c, size_t more)
 	return 0;
 }
 
-static int keep_end(struct lconn *c)
-{
-	if (c->nends == c->ends_cap) {
-		size_t cap = c->ends_cap ? 2 * c->ends_cap : 16;
-		size_t *bigger = realloc(c->ends, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		c->ends = bigger;
-		c->ends_cap = cap;
-	}
-	c->ends[c->nends++] = c->got_len;
-	return 0;
-}
-
 /* Reads what is there now. Returns 1 when something came, 0 when
  * nothing did, or -errno. */
 static int read_now(struct lconn *c)
@@ -151,7 +136,7 @@ static int read_now(struct lconn *c)
 		any = 1;
 		if (c->datagrams) {
 			c->got_len += (size_t)n < room ? (size_t)n : room;
-			if (keep_end(c) < 0)
+			if (model_push_offset(&c->ends, &c->nends, &c->ends_cap, c->got_len) < 0)
 				return fail(c, "realloc", NULL, -ENOMEM);
 			continue;
 		}

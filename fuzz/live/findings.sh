@@ -28,6 +28,7 @@ rows=(
 "no-close-on-exit|hello|120|{bin}/bad-hello --defect no-close-on-exit --delay 0 -b {addr}|{bin}/ref-hello --delay 0 -b {addr}"
 "empty-exits|echo-threaded|120|{bin}/bad-echo --mode threaded --defect empty-exits -b {addr}|{bin}/ref-echo --mode threaded -b {addr}"
 "split-crash|hello|300|{bin}/bad-hello --defect split-crash --delay 0 -b {addr}|{bin}/ref-hello --delay 0 -b {addr}"
+"fd-leak|echo-threaded|120|{bin}/bad-echo --mode threaded --defect fd-leak -b {addr}|{bin}/ref-echo --mode threaded -b {addr}"
 "python-halfclose|ok-threaded|300|python3 -u $src/targets/python/bad_ok_halfclose.py {port} {host}|{bin}/ref-ok --mode threaded -b {addr}"
 )
 

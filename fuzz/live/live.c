@@ -166,8 +166,11 @@ static int plant_seeds(const char *dir, char *err, size_t errlen)
 
 static void kill_target_at_exit(void)
 {
-	if (live_state)
-		play_kill_target(live_state);
+	if (!live_state)
+		return;
+	play_kill_target(live_state);
+	fprintf(stderr, "sockspec-fuzz: %llu inputs, %llu connections\n",
+	        (unsigned long long)live_state->inputs, (unsigned long long)live_state->opened);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

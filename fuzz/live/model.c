@@ -68,18 +68,18 @@ static int reserve(struct model_conn *m, size_t more)
 	return 0;
 }
 
-static int add_end(struct model_conn *m)
+int model_push_offset(size_t **list, size_t *n, size_t *cap, size_t value)
 {
-	if (m->nends == m->ends_cap) {
-		size_t cap = m->ends_cap ? 2 * m->ends_cap : 16;
-		size_t *bigger = realloc(m->ends, cap * sizeof(*bigger));
+	if (*n == *cap) {
+		size_t more = *cap ? 2 * *cap : 16;
+		size_t *bigger = realloc(*list, more * sizeof(*bigger));
 
 		if (!bigger)
 			return -1;
-		m->ends = bigger;
-		m->ends_cap = cap;
+		*list = bigger;
+		*cap = more;
 	}
-	m->ends[m->nends++] = m->want_len;
+	(*list)[(*n)++] = value;
 	return 0;
 }
 
@@ -143,7 +143,7 @@ int model_open(struct model_conn *m, const struct model_profile *p, time_t now)
 	if (proto->flags & PROTO_NEEDS_TIME)
 		m->stamp_at = find_stamp(proto, p->framing);
 	if (p->framing == PROTO_FRAMING_LINE) {
-		if (frame_init(&m->frame, FRAME_MAX_LINE_DEFAULT) < 0)
+		if (frame_init(&m->frame, SCHED_CONN_BYTES) < 0)
 			return -1;
 		m->framing_ready = 1;
 	}
@@ -191,7 +191,8 @@ static int answer(struct model_conn *m, const uint8_t *msg, size_t len, time_t n
 	m->want_len += n;
 	if ((proto->flags & PROTO_NEEDS_TIME) && add_stamp(m, start + m->stamp_at, now - 2) < 0)
 		return -1;
-	if (m->p->framing == PROTO_FRAMING_DATAGRAM && add_end(m) < 0)
+	if (m->p->framing == PROTO_FRAMING_DATAGRAM &&
+	    model_push_offset(&m->ends, &m->nends, &m->ends_cap, m->want_len) < 0)
 		return -1;
 	if (proto->flags & PROTO_ONE_SHOT)
 		m->closes = 1;

@@ -77,6 +77,10 @@ void model_shutdown(struct model_conn *m);
  * (exit, one-shot, silent, or the client's EOF). */
 int model_ends(const struct model_conn *m);
 
+/* Appends value to a growable list of offsets (*list, *n used, *cap
+ * allocated). Returns 0, or -1 when memory ran out. */
+int model_push_offset(size_t **list, size_t *n, size_t *cap, size_t value);
+
 /* What a comparison found. */
 enum model_verdict {
 	MODEL_SHORT,   /* a prefix of what is owed: more is to come */

@@ -246,6 +246,7 @@ static void open_conn(struct live_run *r, size_t k)
 		finding(r, "error", "out of memory");
 	r->seen[k] = 0;
 	r->cls[k] = 0;
+	r->opened++;
 }
 
 /* UDP: waits while more than PLAY_IN_FLIGHT replies are owed, so that
@@ -348,6 +349,32 @@ static void wait_owed(struct live_run *r, size_t k, int final)
 	}
 }
 
+/* The client's half-close, at a FINISH, unless the connection ended. */
+static void half_close(struct live_run *r, size_t k)
+{
+	struct lconn *c = &r->conns[k];
+
+	if (c->datagrams || c->shut || c->end != LCONN_OPEN)
+		return;
+	if (lconn_shutdown(c) < 0)
+		fail_conn(r, k, "divergence", c->err);
+	model_shutdown(&c->model);
+}
+
+/* The FINISH steps that end a schedule half-close all their connections
+ * first, so the server ends them side by side rather than in turn. */
+static void half_close_rest(struct live_run *r, const struct sched *s, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < s->n && s->steps[i].kind == SCHED_FINISH; i++)
+		;
+	if (i < s->n)
+		return; /* not the last steps */
+	for (i = from; i < s->n; i++)
+		half_close(r, s->steps[i].conn);
+}
+
 static void end_step(struct live_run *r, size_t k, const struct sched_step *s)
 {
 	struct lconn *c = &r->conns[k];
@@ -355,11 +382,7 @@ static void end_step(struct live_run *r, size_t k, const struct sched_step *s)
 
 	switch (s->kind) {
 	case SCHED_FINISH:
-		if (!c->datagrams && !c->shut && c->end == LCONN_OPEN) {
-			if (lconn_shutdown(c) < 0)
-				fail_conn(r, k, "divergence", c->err);
-			model_shutdown(&c->model);
-		}
+		half_close(r, k);
 		wait_owed(r, k, 1);
 		break;
 	case SCHED_CLOSE:
@@ -545,8 +568,11 @@ void play_input(struct live_run *r, const uint8_t *data, size_t size)
 	ready_for_input(r);
 	sched_decode(&cfg, data, size, &s);
 	r->sched = &s;
-	for (r->step = 0; r->step < s.n; r->step++)
+	for (r->step = 0; r->step < s.n; r->step++) {
+		if (s.steps[r->step].kind == SCHED_FINISH)
+			half_close_rest(r, &s, r->step);
 		play_step(r, &s.steps[r->step]);
+	}
 	for (i = 0; i < s.nconn; i++)
 		lconn_free(&r->conns[i]);
 	r->step = s.n;

@@ -35,6 +35,7 @@ struct live_run {
 	int reaper_fd;             /* tells the reaper the target's group; -1: none */
 	uint32_t source;           /* the next source address (127.x.y.z) */
 	uint64_t inputs;           /* inputs played */
+	uint64_t opened;           /* connections opened, in all */
 	struct target_counts base; /* resources after the first LIVE_COUNT_EVERY inputs */
 	const struct sched *sched; /* the schedule being played (for reports) */
 	size_t step;               /* its step being played */

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #define OP_GAP     0x80u
-#define OP_SLOT(b) (((b) >> 3) & 3u)
+#define OP_OTHER   0x20u
+#define OP_SLOT(b) ((b)&OP_OTHER ? ((b) >> 3) & 3u : 0u)
 #define OP_KIND(b) ((b)&7u)
 #define LEN_LONG   0x80u
 #define NO_CONN    (~0u)
@@ -195,7 +196,7 @@ size_t sched_encode(const struct sched_raw *raw, size_t n, uint8_t *out, size_t 
 
 		if (op > 7 || r->slot >= SCHED_SLOTS || r->len >= 0x8000 || pos + 4 + r->len > cap)
 			return 0;
-		op |= r->slot << 3;
+		op |= r->slot ? OP_OTHER | r->slot << 3 : 0;
 		if (r->kind == SCHED_WRITE && r->gap)
 			op |= OP_GAP;
 		out[pos++] = (uint8_t)op;

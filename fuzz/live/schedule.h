@@ -13,7 +13,9 @@
  *   [op] then, for a write only: [len] ([len2] when len >= 0x80)
  *   [piece] [data: len bytes]
  *   op bits 0-2: 0-2 write, 3 and 7 wait, 4 shutdown, 5 reset, 6 close;
- *   bits 3-4: the connection slot (0-3); bit 7: a pause between pieces.
+ *   bit 5 set: bits 3-4 are the connection slot (0-3); clear: slot 0
+ *   (most steps stay on one connection: an input costs fewer connects);
+ *   bit 7: a pause between pieces.
  *   len: bytes to write (0x80 set: ((len & 0x7f) << 8) | len2).
  *   piece: the size of each piece (a datagram each over UDP); 0: one.
  */

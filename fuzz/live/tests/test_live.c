@@ -30,13 +30,12 @@ static void expect_step(const struct sched *s, size_t i, enum sched_kind kind, u
 	assert_int_equal(s->steps[i].conn, conn);
 }
 
-/* 0x00 0x03 0x02 "abc": write 3 bytes in pieces of 2 on slot 0; 0x0b:
- * wait on slot 1; 0x85 0x01 0x00 "z": reset slot 0 ... */
 static void test_live_sched_decode(void **state)
 {
-	/* write slot 0 "abc" pieces of 2; wait slot 1; write slot 1 "z" with
-	 * a pause; reset slot 0 */
-	const uint8_t in[] = {0x00, 3, 2, 'a', 'b', 'c', 0x0b, 0x88, 1, 0, 'z', 0x05};
+	/* 00 03 02 "abc": write "abc" on slot 0 in pieces of 2; 2b: wait on
+	 * slot 1; a8 01 00 "z": write "z" on slot 1, with pauses; 05: reset
+	 * slot 0 */
+	const uint8_t in[] = {0x00, 3, 2, 'a', 'b', 'c', 0x2b, 0xa8, 1, 0, 'z', 0x05};
 	struct sched s;
 
 	(void)state;
@@ -62,7 +61,7 @@ static void test_live_sched_decode(void **state)
  * ends everything after the first connection. */
 static void test_live_sched_modes(void **state)
 {
-	const uint8_t in[] = {0x00, 1, 0, 'a', 0x08, 1, 0, 'b', 0x0e};
+	const uint8_t in[] = {0x00, 1, 0, 'a', 0x28, 1, 0, 'b', 0x2e};
 	struct sched s;
 
 	(void)state;
