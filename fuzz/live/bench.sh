@@ -5,15 +5,16 @@
 # input, schedules from the seeds), with fuzzer and server pinned to one
 # core, next to live-bench-peer on the same core against the same server
 # in the same run: one plain client exchange per round (connect, a line,
-# its reply, half-close, EOF). The ratio says how much of a bare client's
-# rate the fuzzer keeps; "short" runs cap inputs at 64 bytes (one or two
+# its reply, half-close, EOF). The ratio, connections per second over the
+# peer's rounds per second, says how much of a bare client's rate the
+# fuzzer keeps (an input has one connection or more); "short" runs cap inputs at 64 bytes (one or two
 # connections), "seeds" at libFuzzer's default.
 #   fuzz/live/bench.sh BUILD_DIR   (a fuzz/build.sh build without sanitizers)
-# BENCH_CPU picks the core (default 0); LIVE_BENCH_SECONDS the fuzzing time (20).
+# BENCH_CPU picks the core (default 0); LIVE_BENCH_SECONDS the fuzzing time (30).
 set -euo pipefail
 [ $# -eq 1 ] || { sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 bin=$(cd "$1/bin" && pwd)
-cpu=${BENCH_CPU:-0} secs=${LIVE_BENCH_SECONDS:-20}
+cpu=${BENCH_CPU:-0} secs=${LIVE_BENCH_SECONDS:-30}
 work=$(mktemp -d)
 server=
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
@@ -44,18 +45,22 @@ fuzz() {
 	taskset -c "$cpu" "$bin/sockspec-fuzz" --profile "$profile" --target "$cmd" -seed=1 \
 		-max_total_time="$secs" -print_final_stats=1 "$@" "$work/corpus" >"$work/fuzz.log" 2>&1 ||
 		{ tail -30 "$work/fuzz.log" >&2; echo "bench.sh: a finding against the reference" >&2; exit 1; }
-	sed -n 's/^stat::average_exec_per_sec: *//p' "$work/fuzz.log"
+	# execs/s as libFuzzer counts them, and connections/s from the
+	# fuzzer's own count at exit over the same time
+	awk -v t="$secs" '/^stat::average_exec_per_sec:/ {e = $2}
+		/^sockspec-fuzz: [0-9]+ inputs, [0-9]+ connections/ {c = $4}
+		END {printf "%d %d\n", e, c / t}' "$work/fuzz.log"
 }
 
-printf '%-14s %-6s %9s %11s %7s %8s\n' server inputs execs/s peer/s ratio "target"
+printf '%-14s %-6s %9s %9s %9s %7s %8s\n' server inputs execs/s conns/s peer/s ratio "target"
 while IFS='|' read -r profile cmd bytes; do
 	rate=$(peer "$bin/${cmd/\{addr\}/127.0.0.1:0}" "$bytes")
 	for kind in short seeds; do
 		flags=()
 		[ "$kind" = short ] && flags=(-max_len=64)
-		got=$(fuzz "$profile" "$bin/$cmd" "${flags[@]}")
-		printf '%-14s %-6s %9d %11d %7.2f %8s %s\n' "$profile" "$kind" "$got" "$rate" \
-			"$(awk -v a="$got" -v b="$rate" 'BEGIN {print a / b}')" 2000 \
+		read -r got conns < <(fuzz "$profile" "$bin/$cmd" "${flags[@]}")
+		printf '%-14s %-6s %9d %9d %9d %7.2f %8s %s\n' "$profile" "$kind" "$got" "$conns" "$rate" \
+			"$(awk -v a="$conns" -v b="$rate" 'BEGIN {print a / b}')" 2000 \
 			"$([ "$got" -ge 2000 ] && echo met || echo MISSED)"
 	done
 done <<'ROWS'

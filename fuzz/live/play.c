@@ -23,6 +23,7 @@
 #define PLAY_SETTLE_MS 200  /* for a dying target to be reaped, or counts to settle */
 #define PLAY_SHOW      48   /* bytes shown per write in a report */
 #define PLAY_GAP_US    200  /* a pause between pieces: the server reads each on its own */
+#define PLAY_REPLAYS   3    /* replays of an input, to tell which one killed the target */
 #define PLAY_IN_FLIGHT 16   /* UDP: replies owed and not yet received, at most */
 
 /* libFuzzer's extra counters: it reads them after each input as it
@@ -194,16 +195,25 @@ static void finding(struct live_run *r, const char *kind, const char *fmt, ...)
 	abort();
 }
 
-/* The target died: a crash, unless a once server ended well. */
+static void triage(struct live_run *r, const char *what) __attribute__((noreturn));
+
+/* The target died. A once server is fresh for each input, so the input
+ * that ran killed it; any other may have been killed by an earlier one,
+ * the death noticed late: triage() replays to find out. */
 static void crashed(struct live_run *r, const char *when)
 {
 	int status = 0, signo = 0;
+	char what[128];
 
 	target_exit_info(r->target, &status, &signo);
 	if (signo)
-		finding(r, "crash", "the target died of signal %d (%s) %s", signo, strsignal(signo),
-		        when);
-	finding(r, "crash", "the target exited with status %d %s", status, when);
+		snprintf(what, sizeof(what), "the target died of signal %d (%s)", signo,
+		         strsignal(signo));
+	else
+		snprintf(what, sizeof(what), "the target exited with status %d", status);
+	if (r->triage || r->o.profile->mode == SCHED_ONCE)
+		finding(r, "crash", "%s %s", what, when);
+	triage(r, what);
 }
 
 /* Something went wrong on connection k: the target's death explains it
@@ -527,18 +537,10 @@ static void save_previous(struct live_run *r)
 		fprintf(stderr, "sockspec-fuzz: cannot save %s: %s\n", path, strerror(errno));
 }
 
-/* Before an input: the target must be there (a once server is restarted). */
-static void ready_for_input(struct live_run *r)
+static void start_or_fail(struct live_run *r)
 {
 	char err[512];
 
-	if (!target_launched(r->target) || !target_gone(r, 0))
-		return;
-	if (r->o.profile->mode != SCHED_ONCE) {
-		save_previous(r);
-		crashed(r, "after the previous input (the death came late), saved as the artifact "
-		           "previous-input; this input is saved too");
-	}
 	if (start_target(r, err, sizeof(err)) < 0)
 		finding(r, "error", "%s", err);
 }
@@ -558,14 +560,14 @@ static void once_ended(struct live_run *r)
 		crashed(r, "at the end of its one connection (it should exit 0)");
 }
 
-void play_input(struct live_run *r, const uint8_t *data, size_t size)
+/* Plays one input's schedule and closes its connections. */
+static void run_schedule(struct live_run *r, const uint8_t *data, size_t size)
 {
 	struct sched_cfg cfg = {.mode = r->o.profile->mode,
 	                        .datagrams = r->o.profile->framing == PROTO_FRAMING_DATAGRAM};
 	struct sched s;
 	size_t i;
 
-	ready_for_input(r);
 	sched_decode(&cfg, data, size, &s);
 	r->sched = &s;
 	for (r->step = 0; r->step < s.n; r->step++) {
@@ -578,9 +580,56 @@ void play_input(struct live_run *r, const uint8_t *data, size_t size)
 	r->step = s.n;
 	if (r->o.profile->mode == SCHED_ONCE && s.nconn > 0)
 		once_ended(r);
-	else if (target_gone(r, 0))
-		crashed(r, "after the schedule ran");
 	r->sched = NULL;
+}
+
+/* Which input killed the target: this one, replayed alone on a fresh
+ * target, or the previous one? A crash during a replay is reported at
+ * once (r->triage is set). */
+static void triage(struct live_run *r, const char *what)
+{
+	size_t i;
+
+	for (i = 0; r->sched && i < r->sched->nconn; i++)
+		lconn_free(&r->conns[i]); /* the connections of the schedule that failed */
+	r->triage = 1;
+	start_or_fail(r);
+	for (i = 0; i < PLAY_REPLAYS && r->cur; i++) {
+		run_schedule(r, r->cur, r->cur_len);
+		if (target_gone(r, PLAY_SETTLE_MS))
+			crashed(r, "after this input, replayed alone on a fresh target");
+	}
+	for (i = 0; i < PLAY_REPLAYS && r->last; i++) {
+		run_schedule(r, r->last, r->last_len);
+		if (target_gone(r, PLAY_SETTLE_MS)) {
+			save_previous(r);
+			finding(
+			    r, "crash",
+			    "%s after the previous input (noticed late): replayed alone on a fresh "
+			    "target, it kills it again; it is saved as the artifact "
+			    "%sprevious-input",
+			    what, r->o.artifact_prefix ? r->o.artifact_prefix : "");
+		}
+	}
+	finding(
+	    r, "crash",
+	    "%s; replayed alone on a fresh target %d times each, neither this input nor the "
+	    "previous one killed it again (a death that depends on timing or on earlier inputs)",
+	    what, PLAY_REPLAYS);
+}
+
+void play_input(struct live_run *r, const uint8_t *data, size_t size)
+{
+	r->cur = data;
+	r->cur_len = size;
+	if (target_launched(r->target) && target_gone(r, 0)) {
+		if (r->o.profile->mode != SCHED_ONCE)
+			crashed(r, "between two inputs");
+		start_or_fail(r);
+	}
+	run_schedule(r, data, size);
+	if (r->o.profile->mode != SCHED_ONCE && target_gone(r, 0))
+		crashed(r, "after the schedule ran");
 	r->inputs++;
 	count_resources(r);
 	free(r->last);
@@ -588,4 +637,5 @@ void play_input(struct live_run *r, const uint8_t *data, size_t size)
 	if (r->last)
 		memcpy(r->last, data, size);
 	r->last_len = size;
+	r->cur = NULL;
 }

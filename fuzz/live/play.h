@@ -42,7 +42,10 @@ struct live_run {
 	struct lconn conns[PLAY_CONNS];
 	size_t seen[PLAY_CONNS];  /* bytes of each already classified */
 	uint32_t cls[PLAY_CONNS]; /* the last reply class of each */
-	uint8_t *last;            /* the previous input (owned) */
+	const uint8_t *cur;       /* the input being played (libFuzzer's) */
+	size_t cur_len;
+	int triage;    /* replaying after a death: the next one is reported */
+	uint8_t *last; /* the previous input (owned) */
 	size_t last_len;
 };
 
