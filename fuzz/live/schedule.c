@@ -10,6 +10,7 @@
 
 #define OP_GAP     0x80u
 #define OP_OTHER   0x20u
+#define OP_END     0x40u
 #define OP_SLOT(b) ((b)&OP_OTHER ? ((b) >> 3) & 3u : 0u)
 #define OP_KIND(b) ((b)&7u)
 #define LEN_LONG   0x80u
@@ -26,13 +27,19 @@ struct decoder {
 	int done;                        /* ONCE: the connection ended */
 };
 
-static enum sched_kind raw_kind(unsigned bits)
+static enum sched_kind raw_kind(unsigned op)
 {
 	static const enum sched_kind kinds[8] = {
 	    SCHED_WRITE,    SCHED_WRITE, SCHED_WRITE, SCHED_WAIT,
 	    SCHED_SHUTDOWN, SCHED_RESET, SCHED_CLOSE, SCHED_WAIT,
 	};
-	return kinds[bits & 7u];
+	enum sched_kind kind = kinds[OP_KIND(op)];
+
+	/* Ending a connection takes bit 6 too: each end makes the next
+	 * step on the slot connect anew, and connects are what inputs cost. */
+	if ((kind == SCHED_RESET || kind == SCHED_CLOSE) && !(op & OP_END))
+		return SCHED_WAIT;
+	return kind;
 }
 
 static struct sched_step *add(struct decoder *d, enum sched_kind kind, unsigned slot)
@@ -59,9 +66,12 @@ static void end_conn(struct decoder *d, unsigned slot, enum sched_kind kind)
 }
 
 /* Makes sure slot has a connection; in SEQUENTIAL mode another open one
- * is finished first. Returns 0, or -1 when no connection may open. */
+ * is finished first. Returns 0, -1 when no connection may open any more
+ * (ONCE), or -2 when the input has opened SCHED_CONNS_MAX already. */
 static int ensure_open(struct decoder *d, unsigned slot)
 {
+	if (d->slot_conn[slot] == NO_CONN && d->out->nconn >= SCHED_CONNS_MAX)
+		return -2;
 	if (d->cfg->mode != SCHED_CONCURRENT) {
 		if (d->done)
 			return -1;
@@ -80,18 +90,36 @@ static int ensure_open(struct decoder *d, unsigned slot)
 	return 0;
 }
 
-/* Reads a write's length, piece size and data at buf[*pos]. */
-static void read_write(struct decoder *d, unsigned slot, unsigned op, const uint8_t *buf,
-                       size_t len, size_t *pos)
+/* A write's length at buf[*pos] (*pos moves past it), as asked. */
+static size_t write_len(const uint8_t *buf, size_t len, size_t *pos)
 {
-	size_t want = 0, piece = 0, room, take;
-	struct sched_step *s;
+	size_t want = 0;
 
 	if (*pos < len) {
 		want = buf[(*pos)++];
 		if ((want & LEN_LONG) && *pos < len)
 			want = ((want & 0x7fu) << 8) | buf[(*pos)++];
 	}
+	return want;
+}
+
+/* Moves *pos past a write that is dropped: length, piece size, data. */
+static void skip_write(const uint8_t *buf, size_t len, size_t *pos)
+{
+	size_t want = write_len(buf, len, pos);
+
+	if (*pos < len)
+		(*pos)++;
+	*pos += want < len - *pos ? want : len - *pos;
+}
+
+/* Reads a write's length, piece size and data at buf[*pos]. */
+static void read_write(struct decoder *d, unsigned slot, unsigned op, const uint8_t *buf,
+                       size_t len, size_t *pos)
+{
+	size_t want = write_len(buf, len, pos), piece = 0, room, take;
+	struct sched_step *s;
+
 	if (*pos < len)
 		piece = buf[(*pos)++];
 	take = want < len - *pos ? want : len - *pos;
@@ -121,11 +149,18 @@ void sched_decode(const struct sched_cfg *cfg, const uint8_t *buf, size_t len, s
 		d.slot_conn[slot] = NO_CONN;
 	while (pos < len && raw++ < SCHED_RAW_MAX && !d.done) {
 		unsigned op = buf[pos++];
-		enum sched_kind kind = raw_kind(OP_KIND(op));
+		enum sched_kind kind = raw_kind(op);
+		int open;
 
 		slot = cfg->mode == SCHED_ONCE ? 0 : OP_SLOT(op);
-		if (ensure_open(&d, slot) < 0)
+		open = ensure_open(&d, slot);
+		if (open == -1)
 			break;
+		if (open == -2) { /* the step is dropped, its bytes too */
+			if (kind == SCHED_WRITE)
+				skip_write(buf, len, &pos);
+			continue;
+		}
 		switch (kind) {
 		case SCHED_WRITE:
 			read_write(&d, slot, op, buf, len, &pos);
@@ -199,6 +234,8 @@ size_t sched_encode(const struct sched_raw *raw, size_t n, uint8_t *out, size_t 
 		op |= r->slot ? OP_OTHER | r->slot << 3 : 0;
 		if (r->kind == SCHED_WRITE && r->gap)
 			op |= OP_GAP;
+		if (r->kind == SCHED_RESET || r->kind == SCHED_CLOSE)
+			op |= OP_END;
 		out[pos++] = (uint8_t)op;
 		if (r->kind != SCHED_WRITE)
 			continue;

@@ -12,7 +12,8 @@
  * Input layout, one raw step after another:
  *   [op] then, for a write only: [len] ([len2] when len >= 0x80)
  *   [piece] [data: len bytes]
- *   op bits 0-2: 0-2 write, 3 and 7 wait, 4 shutdown, 5 reset, 6 close;
+ *   op bits 0-2: 0-2 write, 3 and 7 wait, 4 shutdown, 5 reset and 6
+ *   close when bit 6 is set too (else a wait);
  *   bit 5 set: bits 3-4 are the connection slot (0-3); clear: slot 0
  *   (most steps stay on one connection: an input costs fewer connects);
  *   bit 7: a pause between pieces.
@@ -31,6 +32,9 @@
 #define SCHED_CONN_BYTES 4096 /* bytes written on one connection, at most */
 #define SCHED_PIECES_MAX 32   /* pieces of one write, at most (the piece size is raised) */
 #define SCHED_GAPS_MAX   4    /* pauses in one write, at most (between its first pieces) */
+#define SCHED_CONNS_MAX                                                                            \
+	8 /* connections one input opens, at most (later steps that                                \
+	     would open one are dropped) */
 
 enum sched_kind {
 	SCHED_OPEN,     /* connect (the server may owe a greeting) */

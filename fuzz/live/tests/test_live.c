@@ -35,7 +35,7 @@ static void test_live_sched_decode(void **state)
 	/* 00 03 02 "abc": write "abc" on slot 0 in pieces of 2; 2b: wait on
 	 * slot 1; a8 01 00 "z": write "z" on slot 1, with pauses; 05: reset
 	 * slot 0 */
-	const uint8_t in[] = {0x00, 3, 2, 'a', 'b', 'c', 0x2b, 0xa8, 1, 0, 'z', 0x05};
+	const uint8_t in[] = {0x00, 3, 2, 'a', 'b', 'c', 0x2b, 0xa8, 1, 0, 'z', 0x45};
 	struct sched s;
 
 	(void)state;
@@ -61,7 +61,7 @@ static void test_live_sched_decode(void **state)
  * ends everything after the first connection. */
 static void test_live_sched_modes(void **state)
 {
-	const uint8_t in[] = {0x00, 1, 0, 'a', 0x28, 1, 0, 'b', 0x2e};
+	const uint8_t in[] = {0x00, 1, 0, 'a', 0x28, 1, 0, 'b', 0x6e};
 	struct sched s;
 
 	(void)state;
@@ -93,7 +93,7 @@ static void test_live_sched_limits(void **state)
 
 	(void)state;
 	in[0] = 0x04; /* shutdown */
-	in[1] = 0x05; /* reset */
+	in[1] = 0x45; /* reset */
 	sched_decode(&udp, in, 2, &s);
 	assert_int_equal(s.n, 2);
 	expect_step(&s, 0, SCHED_OPEN, 0);
@@ -308,6 +308,33 @@ static void test_live_tocase_timestamp(void **state)
 	strbuf_release(&out);
 }
 
+/* A close or reset needs bit 6 (else it is a wait); an input opens at
+ * most SCHED_CONNS_MAX connections, and a dropped write's bytes are
+ * skipped. */
+static void test_live_sched_connection_cap(void **state)
+{
+	uint8_t in[64];
+	struct sched s;
+	size_t i, n = 0;
+
+	(void)state;
+	in[n++] = 0x06; /* close without bit 6: a wait */
+	sched_decode(&concurrent, in, n, &s);
+	assert_int_equal(s.n, 3);
+	expect_step(&s, 1, SCHED_WAIT, 0);
+
+	n = 0;
+	for (i = 0; i < SCHED_CONNS_MAX + 2; i++)
+		in[n++] = 0x46;             /* close slot 0: the next step opens a new one */
+	memcpy(in + n, "\x00\x01\x00x", 4); /* write "x": dropped */
+	n += 4;
+	in[n++] = 0x2b; /* wait on slot 1: dropped too */
+	sched_decode(&concurrent, in, n, &s);
+	assert_int_equal(s.nconn, SCHED_CONNS_MAX);
+	assert_int_equal(s.n, 2 * SCHED_CONNS_MAX);
+	expect_step(&s, s.n - 1, SCHED_CLOSE, SCHED_CONNS_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +342,7 @@ int main(void)
 	    cmocka_unit_test(test_live_sched_modes),
 	    cmocka_unit_test(test_live_sched_limits),
 	    cmocka_unit_test(test_live_sched_encode),
+	    cmocka_unit_test(test_live_sched_connection_cap),
 	    cmocka_unit_test(test_live_model_hello),
 	    cmocka_unit_test(test_live_model_timestamp),
 	    cmocka_unit_test(test_live_model_datagrams),
