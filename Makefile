@@ -62,12 +62,14 @@ fuzz:
 	@$(FUZZ_ENV) OUT=$(FUZZ_BUILD)/out SOCKSPEC_FUZZ_BUILD=$(FUZZ_BUILD) fuzz/build.sh
 
 # The OSS-Fuzz contract check (every expected file in $OUT, each fuzzer
-# runs its seed corpus), the committed crash inputs, and each harness
-# for $(FUZZ_RUNS) runs from its corpus.
+# runs its seed corpus), the committed crash inputs, each harness for
+# $(FUZZ_RUNS) runs from its corpus, and the live fuzzer's smoke test
+# (its cases are run by the plain build's runner).
 FUZZ_RUNS ?= 10000
-fuzz-smoke: fuzz
+fuzz-smoke: fuzz build
 	fuzz/run.sh check $(FUZZ_BUILD)/out
-	SOCKSPEC_FUZZ_RUNS=$(FUZZ_RUNS) ctest --test-dir $(FUZZ_BUILD) --output-on-failure -L 'fuzz-'
+	SOCKSPEC_FUZZ_RUNS=$(FUZZ_RUNS) SOCKSPEC_RUNNER=$(abspath $(BUILD))/bin/sockspec \
+		ctest --test-dir $(FUZZ_BUILD) --output-on-failure -L 'fuzz-'
 
 # Fuzzing proper: each harness for FUZZ_SECONDS, its corpus growing in
 # $(FUZZ_BUILD)/live/NAME, crash inputs in $(FUZZ_BUILD)/live/crashes/NAME.

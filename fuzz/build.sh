@@ -43,7 +43,7 @@ cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Fuzz -DSOCKSPEC_FUZZ=ON \
 # next to the harnesses, in $build/bin; they are not OSS-Fuzz fuzzers
 # (fuzz/README.md says how to run the live fuzzer under ClusterFuzzLite).
 live=(sockspec-fuzz live-bench-peer ref-echo ref-udp-echo ref-hello ref-timestamp ref-accept-close ref-ok
-	bad-echo bad-hello bad-ok bad-timestamp bad-udp-echo bad-accept-close sockspec)
+	bad-echo bad-hello bad-ok bad-timestamp bad-udp-echo bad-accept-close)
 cmake --build "$build" -j"$jobs" --target "${fuzzers[@]}" "${live[@]}" -- --no-print-directory
 
 rm -rf "$build/corpus"

@@ -12,11 +12,15 @@ set -uo pipefail
 # clang 14's ASan reports a false stack-buffer-overflow in its sigaltstack
 # interceptor when a thread of the (sanitized) runner ends, with this glibc.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-use_sigaltstack=0}
+# The runner that checks the cases: the plain build's (make fuzz-smoke
+# says where), else one next to the fuzzer.
 bin=$(cd "${1:?usage: findings.sh BIN_DIR [WORK_DIR] [NAME_REGEX]}" && pwd)
 work=${2:-$(mktemp -d)}
 only=${3:-.}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work"
+runner=${SOCKSPEC_RUNNER:-$bin/sockspec}
+[ -x "$runner" ] || { echo "findings.sh: no runner at $runner (SOCKSPEC_RUNNER says where)" >&2; exit 2; }
 
 # name | profile | budget (s) | faulty command | reference command
 rows=(
@@ -54,7 +58,7 @@ for row in "${rows[@]}"; do
 	what=$(grep -m1 -o 'sockspec-fuzz: [a-z ]*: .*' "$dir/log" | cut -c16- | cut -c1-90 | tr '|' '/')
 	"$bin/sockspec-fuzz" --profile "$profile" --minimize-to-case "$dir/cases/found.case" "$artifact"
 	verdict() {
-		"$bin/sockspec" run --cases "$dir/cases" --target "$1" >"$dir/run-$2.txt" 2>&1
+		"$runner" run --cases "$dir/cases" --target "$1" >"$dir/run-$2.txt" 2>&1
 		echo $?
 	}
 	fails=$(verdict "$bad" bad)

@@ -10,8 +10,12 @@ set -uo pipefail
 # clang 14's ASan reports a false stack-buffer-overflow in its sigaltstack
 # interceptor when a thread of the (sanitized) runner ends, with this glibc.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-use_sigaltstack=0}
+# The runner that checks the cases: the plain build's (make fuzz-smoke
+# says where), else one next to the fuzzer.
 bin=${1:?usage: smoke.sh BIN_DIR RUNS}
 runs=${2:-2000}
+runner=${SOCKSPEC_RUNNER:-$bin/sockspec}
+[ -x "$runner" ] || { echo "FAIL: no runner at $runner (make builds it; SOCKSPEC_RUNNER says where)"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -48,8 +52,8 @@ sleep 0.5
 pgrep -f -- "--defect keeps-cr --delay 0 -b $addr\$" >/dev/null && fail "the faulty target was left running"
 "$bin/sockspec-fuzz" --profile hello --minimize-to-case "$work/bad/cases/found.case" "$artifact" ||
 	fail "--minimize-to-case"
-"$bin/sockspec" run --cases "$work/bad/cases" --target "$bad" >"$work/run-bad.txt" 2>&1
+"$runner" run --cases "$work/bad/cases" --target "$bad" >"$work/run-bad.txt" 2>&1
 [ $? = 1 ] || { cat "$work/bad/cases/found.case" "$work/run-bad.txt"; fail "the case passes keeps-cr"; }
-"$bin/sockspec" run --cases "$work/bad/cases" --target "$bin/ref-hello --delay 0 -b {addr}" \
+"$runner" run --cases "$work/bad/cases" --target "$bin/ref-hello --delay 0 -b {addr}" \
 	>"$work/run-ref.txt" 2>&1 || { cat "$work/bad/cases/found.case" "$work/run-ref.txt"; fail "the case fails the reference"; }
 echo "ok: keeps-cr found ($(grep -o 'a wrong byte at byte [0-9]*' "$work/bad.log" | head -1)), its case fails it and passes the reference"
