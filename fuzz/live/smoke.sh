@@ -49,7 +49,10 @@ artifact=$(ls "$work"/bad/crash-* 2>/dev/null | head -1)
 addr=$(grep -m1 -o ' at 127\.0\.0\.1:[0-9]*$' "$work/bad.log" | cut -c5-)
 [ -n "$addr" ] || fail "keeps-cr: the report names no target address"
 sleep 0.5
-pgrep -f -- "--defect keeps-cr --delay 0 -b $addr\$" >/dev/null && fail "the faulty target was left running"
+for cmdline in /proc/[0-9]*/cmdline; do
+	{ tr '\0' ' ' <"$cmdline"; } 2>/dev/null | grep -q -- "--defect keeps-cr --delay 0 -b $addr \$" &&
+		fail "the faulty target was left running: ${cmdline%/cmdline}"
+done
 "$bin/sockspec-fuzz" --profile hello --minimize-to-case "$work/bad/cases/found.case" "$artifact" ||
 	fail "--minimize-to-case"
 "$runner" run --cases "$work/bad/cases" --target "$bad" >"$work/run-bad.txt" 2>&1
