@@ -49,7 +49,7 @@ for row in "${rows[@]}"; do
 	taskset -c "${FINDINGS_CPU:-0}" "$bin/sockspec-fuzz" --profile "$profile" --target "$bad" \
 		-max_total_time="$budget" -artifact_prefix="$dir/" "$dir/corpus" >"$dir/log" 2>&1
 	rc=$?
-	took=$(echo "$(date +%s.%N) - $start" | bc)
+	took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
 	artifact=$(ls "$dir"/crash-* 2>/dev/null | head -1)
 	if [ $rc -eq 0 ] || [ -z "$artifact" ]; then
 		echo "| $name | $profile | not in ${budget} s | - | - | - |"
