@@ -87,23 +87,6 @@ int lconn_open(struct lconn *c, const struct addr *to, const struct addr *from, 
 	return soerr ? fail(c, "connect", to, -soerr) : 0;
 }
 
-static int keep(struct lconn *c, size_t more)
-{
-	size_t cap = c->got_cap ? c->got_cap : 2 * READ_SPARE;
-	uint8_t *bigger;
-
-	if (c->got_len + more <= c->got_cap)
-		return 0;
-	while (cap < c->got_len + more)
-		cap *= 2;
-	bigger = realloc(c->got, cap);
-	if (!bigger)
-		return -ENOMEM;
-	c->got = bigger;
-	c->got_cap = cap;
-	return 0;
-}
-
 /* Reads what is there now. Returns 1 when something came, 0 when
  * nothing did, or -errno. */
 static int read_now(struct lconn *c)
@@ -114,7 +97,7 @@ static int read_now(struct lconn *c)
 	while (c->fd >= 0 && c->end == LCONN_OPEN && c->got_len < LCONN_GOT_MAX) {
 		size_t room;
 
-		if (keep(c, READ_SPARE) < 0)
+		if (model_grow(&c->got, &c->got_cap, c->got_len + READ_SPARE, 2 * READ_SPARE) < 0)
 			return fail(c, "realloc", NULL, -ENOMEM);
 		room = c->got_cap - c->got_len;
 		n = recv(c->fd, c->got + c->got_len, room, MSG_DONTWAIT);

@@ -51,21 +51,26 @@ const struct model_profile *model_profile_all(size_t *n)
 	return profiles;
 }
 
-static int reserve(struct model_conn *m, size_t more)
+int model_grow(uint8_t **buf, size_t *cap, size_t need, size_t first)
 {
-	size_t cap = m->want_cap ? m->want_cap : 256;
+	size_t more = *cap ? *cap : first;
 	uint8_t *bigger;
 
-	if (m->want_len + more <= m->want_cap)
+	if (need <= *cap)
 		return 0;
-	while (cap < m->want_len + more)
-		cap *= 2;
-	bigger = realloc(m->want, cap);
+	while (more < need)
+		more *= 2;
+	bigger = realloc(*buf, more);
 	if (!bigger)
 		return -1;
-	m->want = bigger;
-	m->want_cap = cap;
+	*buf = bigger;
+	*cap = more;
 	return 0;
+}
+
+static int reserve(struct model_conn *m, size_t more)
+{
+	return model_grow(&m->want, &m->want_cap, m->want_len + more, 256);
 }
 
 int model_push_offset(size_t **list, size_t *n, size_t *cap, size_t value)

@@ -77,6 +77,11 @@ void model_shutdown(struct model_conn *m);
  * (exit, one-shot, silent, or the client's EOF). */
 int model_ends(const struct model_conn *m);
 
+/* Makes the growable buffer *buf (*cap bytes) hold at least need bytes:
+ * it starts at first bytes and doubles. Returns 0, or -1 when memory
+ * ran out (the buffer is then as it was). */
+int model_grow(uint8_t **buf, size_t *cap, size_t need, size_t first);
+
 /* Appends value to a growable list of offsets (*list, *n used, *cap
  * allocated). Returns 0, or -1 when memory ran out. */
 int model_push_offset(size_t **list, size_t *n, size_t *cap, size_t value);
