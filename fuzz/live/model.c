@@ -134,7 +134,7 @@ static size_t find_stamp(const struct proto_handler *proto, enum proto_framing f
 	return i;
 }
 
-int model_open(struct model_conn *m, const struct model_profile *p, time_t now)
+int model_open(struct model_conn *m, const struct model_profile *p)
 {
 	const struct proto_handler *proto = p->proto;
 	size_t n = 0;
@@ -152,7 +152,6 @@ int model_open(struct model_conn *m, const struct model_profile *p, time_t now)
 			return -1;
 		m->framing_ready = 1;
 	}
-	(void)now;
 	if (!proto->welcome)
 		return 0;
 	if (reserve(m, PROTO_OVERHEAD) < 0)

@@ -59,10 +59,9 @@ struct model_conn {
 };
 
 /* Starts a connection: the greeting, if the profile greets, is owed at
- * once; a silent profile closes at once. now: the clock (for a stamp in
- * a greeting, and the earliest time a later stamp may show). Returns 0
- * or -1 when memory ran out. Release with model_free(). */
-int model_open(struct model_conn *m, const struct model_profile *p, time_t now);
+ * once; a silent profile closes at once (no greeting carries a stamp, so
+ * no clock is needed). Returns 0 or -1 when memory ran out. Release with model_free(). */
+int model_open(struct model_conn *m, const struct model_profile *p);
 
 void model_free(struct model_conn *m);
 

@@ -31,6 +31,7 @@ static const char usage[] =
     "                       exit-status or resource oracle then)\n"
     "  --timeout-ms N       how long a reply owed may take (default 1000)\n"
     "  --ipv6, --unix       start the target on [::1] or a Unix socket (default 127.0.0.1)\n"
+    "  --quiet              a finding's report leaves out the schedule\n"
     "  --minimize-to-case FILE ARTIFACT\n"
     "                       write the schedule of a crash artifact as a case file for\n"
     "                       `sockspec run --cases`, with the reference's replies as its\n"

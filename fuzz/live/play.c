@@ -252,7 +252,7 @@ static void open_conn(struct live_run *r, size_t k)
 		snprintf(what, sizeof(what), "%s: the server does not take a new client", c->err);
 		fail_conn(r, k, "refused", what);
 	}
-	if (model_open(&c->model, r->o.profile, time(NULL)) < 0)
+	if (model_open(&c->model, r->o.profile) < 0)
 		finding(r, "error", "out of memory");
 	r->seen[k] = 0;
 	r->cls[k] = 0;

@@ -154,7 +154,7 @@ static void one_step(struct writer *w, const struct sched_step *s)
 		 * the pieces of a write reach it as separate reads. */
 		strbuf_printf(w->out, "connect c%u%s\n", k + 1,
 		              w->p->framing == PROTO_FRAMING_DATAGRAM ? " udp" : "");
-		if (model_open(m, w->p, 0) < 0)
+		if (model_open(m, w->p) < 0)
 			w->failed = 1;
 		expect_owed(w, k);
 		break;

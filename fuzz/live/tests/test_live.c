@@ -173,7 +173,7 @@ static void test_live_model_hello(void **state)
 	struct model_conn m;
 
 	(void)state;
-	assert_int_equal(model_open(&m, model_profile_find("hello"), 0), 0);
+	assert_int_equal(model_open(&m, model_profile_find("hello")), 0);
 	assert_int_equal(check(&m, "Welcome!\n", 0), MODEL_ALL);
 	assert_int_equal(check(&m, "Welc", 0), MODEL_SHORT);
 	assert_int_equal(check(&m, "Welcome!\r\n", 0), MODEL_DIFFERS);
@@ -197,7 +197,7 @@ static void test_live_model_timestamp(void **state)
 	time_t t = 1700000000;
 
 	(void)state;
-	assert_int_equal(model_open(&m, model_profile_find("timestamp"), t), 0);
+	assert_int_equal(model_open(&m, model_profile_find("timestamp")), 0);
 	model_write(&m, (const uint8_t *)"hi\n", 3, t);
 	localtime_r(&(time_t){t + 1}, &tm);
 	proto_ctime(&tm, stamp, sizeof(stamp));
@@ -218,7 +218,7 @@ static void test_live_model_datagrams(void **state)
 	struct strbuf why = {0};
 
 	(void)state;
-	assert_int_equal(model_open(&m, model_profile_find("udp-echo"), 0), 0);
+	assert_int_equal(model_open(&m, model_profile_find("udp-echo")), 0);
 	model_write(&m, (const uint8_t *)"abc", 3, 0);
 	model_write(&m, (const uint8_t *)"", 0, 0);
 	assert_int_equal(model_check(&m, &g, 0, &why), MODEL_ALL);
@@ -235,7 +235,7 @@ static void test_live_model_one_shot(void **state)
 	struct model_conn m;
 
 	(void)state;
-	assert_int_equal(model_open(&m, model_profile_find("ok-iterative"), 0), 0);
+	assert_int_equal(model_open(&m, model_profile_find("ok-iterative")), 0);
 	assert_int_equal(check(&m, "", 0), MODEL_ALL);
 	assert_false(model_ends(&m));
 	model_write(&m, (const uint8_t *)"a\n", 2, 0);
