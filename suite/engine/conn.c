@@ -159,7 +159,7 @@ void conn_expect_known(struct conn *c, const struct plan_stmt *at, long index, i
 {
 	if (c->known_at == at && c->known_index == index)
 		return;
-	match_known_init(&c->known, &at->data, index, lf);
+	match_known_init_vars(&c->known, &at->data, index, &c->ctx->vars, lf);
 	c->known_at = at;
 	c->known_index = index;
 	c->known_failed = 0;
@@ -524,8 +524,8 @@ void conn_write(struct op *op, struct conn *c)
 
 	memset(w, 0, sizeof(*w));
 	op->conn = c;
-	w->len = plan_bytes_len(&op->stmt->data, op->index);
-	plan_cursor_init(&w->data, &op->stmt->data, op->index);
+	w->len = plan_bytes_len_vars(&op->stmt->data, op->index, &op->ctx->vars);
+	plan_cursor_init_vars(&w->data, &op->stmt->data, op->index, &op->ctx->vars);
 	c->last_write_ns = uv_hrtime();
 	if (w->len == 0) {
 		op_done(op);
@@ -563,7 +563,7 @@ void conn_send(struct op *op, struct conn *c, const struct addr *to)
 
 	memset(w, 0, sizeof(*w));
 	op->conn = c;
-	if (plan_bytes_render(&op->stmt->data, op->index, &w->buf, &len) < 0) {
+	if (plan_bytes_render_vars(&op->stmt->data, op->index, &op->ctx->vars, &w->buf, &len) < 0) {
 		op_fail(op, VERDICT_ERROR, "out of memory");
 		return;
 	}

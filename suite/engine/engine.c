@@ -236,6 +236,7 @@ int engine_run(const struct plan *p, struct engine_env *env, struct engine_resul
 	fiber_free_all(&e->ctx);
 	conn_free_all(&e->ctx);
 	wire_free(&e->ctx.wire);
+	plan_vars_free(&e->ctx.vars);
 	free(e->message);
 	free(e);
 	return out->message && out->timeline ? 0 : -1;

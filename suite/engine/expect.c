@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture.h"
 #include "diagnose.h"
 #include "escape.h"
 
@@ -133,6 +134,18 @@ static int known_kind(enum plan_op op)
 	return op == PLAN_EXPECT_BYTES || op == PLAN_EXPECT_LINE;
 }
 
+/* What expect NAME any wanted, for the message. */
+static void describe_any(struct op *op, struct strbuf *sb)
+{
+	const struct op_expect *x = &op->u.expect;
+
+	if (x->any_prefix > 0)
+		strbuf_printf(sb, "a %u-byte length prefix", x->any_prefix);
+	else
+		strbuf_printf(sb, "%llu more bytes (%llu of any value in all)",
+		              (unsigned long long)x->any_left, (unsigned long long)x->any_total);
+}
+
 /* What the statement wanted, for the message. */
 static void describe_want(struct op *op, struct strbuf *sb, struct strbuf *dump, uint64_t at)
 {
@@ -164,6 +177,9 @@ static void describe_want(struct op *op, struct strbuf *sb, struct strbuf *dump,
 		return;
 	case PLAN_EXPECT_NO_DATAGRAM:
 		strbuf_puts(sb, "no datagram");
+		return;
+	case PLAN_EXPECT_ANY:
+		describe_any(op, sb);
 		return;
 	case PLAN_EXPECT_BYTES:
 	case PLAN_EXPECT_LINE:
@@ -288,11 +304,41 @@ static enum eval eval_buffered(struct op *op)
 		r = match_timestamp(c->rx, c->rx_len, x->want, x->want_len, time(NULL),
 		                    STAMP_SLACK_S, &used, why, sizeof(why));
 	if (r == MATCH_OK) {
+		if (op->stmt->op == PLAN_EXPECT_REGEX && capture_groups(op, x->re, c->rx) < 0)
+			return EV_FAILED;
 		conn_consume(c, used);
 		return EV_OK;
 	}
 	if (r == MATCH_MISMATCH)
 		return fail(op, op->stmt->op == PLAN_EXPECT_REGEX ? "no match" : why);
+	return conn_ended(c) ? fail(op, NULL) : EV_PENDING;
+}
+
+/* expect NAME any: so many bytes, whatever they are, read as they come
+ * (never buffered whole), after their length prefix if it has one. */
+static enum eval eval_any(struct op *op)
+{
+	struct conn *c = op->conn;
+	struct op_expect *x = &op->u.expect;
+	size_t n;
+	unsigned i;
+
+	if (x->any_prefix > 0) {
+		if (c->rx_len < x->any_prefix)
+			return conn_ended(c) ? fail(op, NULL) : EV_PENDING;
+		for (i = 0; i < x->any_prefix; i++)
+			x->any_total = x->any_total << 8 | c->rx[i];
+		conn_consume(c, x->any_prefix);
+		x->any_prefix = 0;
+		x->any_left = x->any_total;
+	}
+	n = c->rx_len < x->any_left ? c->rx_len : (size_t)x->any_left;
+	if (n > 0) {
+		conn_consume(c, n);
+		x->any_left -= n;
+	}
+	if (x->any_left == 0)
+		return EV_OK;
 	return conn_ended(c) ? fail(op, NULL) : EV_PENDING;
 }
 
@@ -401,6 +447,8 @@ static enum eval evaluate(struct op *op)
 	case PLAN_EXPECT_DATAGRAM_TIMESTAMP:
 	case PLAN_EXPECT_NO_DATAGRAM:
 		return eval_datagram(op);
+	case PLAN_EXPECT_ANY:
+		return eval_any(op);
 	case PLAN_EXPECT_REFUSED:
 	case PLAN_CONNECT:
 	case PLAN_WRITE:
@@ -478,7 +526,15 @@ static int prepare(struct op *op)
 		conn_expect_known(op->conn, s, op->index, s->op == PLAN_EXPECT_LINE);
 		return 0;
 	}
-	if (plan_bytes_render(&s->data, op->index, &x->want, &x->want_len) < 0)
+	if (s->op == PLAN_EXPECT_ANY) {
+		x->any_prefix = s->prefix;
+		x->any_total = (uint64_t)s->count;
+		if (s->var[0] != '\0' && capture_count(op, &x->any_total) < 0)
+			return -1;
+		x->any_left = x->any_total;
+		return 0;
+	}
+	if (plan_bytes_render_vars(&s->data, op->index, &op->ctx->vars, &x->want, &x->want_len) < 0)
 		return op_fail(op, VERDICT_ERROR, "out of memory"), -1;
 	if (s->op == PLAN_EXPECT_REGEX &&
 	    match_regex_compile(x->want, x->want_len, &x->re, err, sizeof(err)) < 0)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "conn.h"
 #include "diagnose.h"
 #include "expect.h"
@@ -406,6 +407,8 @@ static void step(struct fiber *f)
 	const struct plan_stmt *s = op->stmt;
 	struct conn *c;
 
+	if (capture_unset(op))
+		return;
 	switch (s->op) {
 	case PLAN_CONNECT:
 		step_connect(f);
@@ -439,6 +442,7 @@ static void step(struct fiber *f)
 	case PLAN_EXPECT_DATAGRAM:
 	case PLAN_EXPECT_DATAGRAM_TIMESTAMP:
 	case PLAN_EXPECT_NO_DATAGRAM:
+	case PLAN_EXPECT_ANY:
 		c = lookup(f, s);
 		expect_start(op, c);
 		return;

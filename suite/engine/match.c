@@ -32,10 +32,16 @@ enum match_result match_bytes(const uint8_t *got, size_t got_len, const uint8_t 
 
 void match_known_init(struct match_known *m, const struct plan_bytes *b, long index, int lf)
 {
+	match_known_init_vars(m, b, index, NULL, lf);
+}
+
+void match_known_init_vars(struct match_known *m, const struct plan_bytes *b, long index,
+                           const struct plan_vars *vars, int lf)
+{
 	memset(m, 0, sizeof(*m));
-	plan_cursor_init(&m->start, b, index);
+	plan_cursor_init_vars(&m->start, b, index, vars);
 	m->want = m->start;
-	m->data_len = plan_bytes_len(b, index);
+	m->data_len = plan_bytes_len_vars(b, index, vars);
 	m->total = m->data_len + (lf != 0);
 }
 
@@ -162,6 +168,35 @@ enum match_result match_regex(const struct match_regex *re, const uint8_t *got, 
 	ov = pcre2_get_ovector_pointer(re->data);
 	*consumed = ov[1];
 	return MATCH_OK;
+}
+
+int match_regex_groups(const struct match_regex *re, const uint8_t *got, match_group_fn fn,
+                       void *arg)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->data);
+	uint32_t count = 0, size = 0, i, n;
+	PCRE2_SPTR table = NULL;
+	char name[256];
+	int rc;
+
+	if (pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count) != 0 ||
+	    pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &size) != 0 ||
+	    pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table) != 0)
+		return 0;
+	for (i = 0; i < count; i++) {
+		const uint8_t *e = table + (size_t)i * size;
+
+		/* an entry: the group number in two bytes, then the NUL-terminated name */
+		n = (uint32_t)e[0] << 8 | e[1];
+		snprintf(name, sizeof(name), "%s", (const char *)e + 2);
+		if (n >= pcre2_get_ovector_count(re->data) || ov[2 * n] == PCRE2_UNSET)
+			rc = fn(arg, name, NULL, 0, 0);
+		else
+			rc = fn(arg, name, got + ov[2 * n], ov[2 * n + 1] - ov[2 * n], 1);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Index of a 3-letter name in a table, or -1. */

@@ -45,6 +45,8 @@ struct match_known {
 };
 
 /* Expects data b rendered with `index` for ${i}, then LF when lf. */
+void match_known_init_vars(struct match_known *m, const struct plan_bytes *b, long index,
+                           const struct plan_vars *vars, int lf);
 void match_known_init(struct match_known *m, const struct plan_bytes *b, long index, int lf);
 
 /* Compares got[0..n) with the next expected bytes and moves past those
@@ -71,6 +73,15 @@ void match_regex_free(struct match_regex *re);
  * more unless eof says no more will come. */
 enum match_result match_regex(const struct match_regex *re, const uint8_t *got, size_t got_len,
                               int eof, size_t *consumed);
+
+/* The named groups of the last match of re against got (the subject
+ * match_regex() was given): fn(arg, name, value, len, set) for each,
+ * set 0 when the group took no part in the match. Returns 0, or the
+ * first nonzero value fn returned. */
+typedef int (*match_group_fn)(void *arg, const char *name, const uint8_t *value, size_t len,
+                              int set);
+int match_regex_groups(const struct match_regex *re, const uint8_t *got, match_group_fn fn,
+                       void *arg);
 
 /* got must start with "[CTIME] " followed by want, CTIME in ctime()
  * format, naming a local time within tolerance_s seconds of now. On

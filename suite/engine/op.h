@@ -79,6 +79,7 @@ struct casectx {
 	size_t nsnaps; /* snapshots taken */
 	struct measured measured[OP_MEASURE_MAX];
 	size_t nmeasured;       /* durations measured */
+	struct plan_vars vars;  /* capture variables set so far (regex named groups) */
 	uint8_t scratch[65536]; /* read buffer lent to libuv */
 };
 
@@ -102,6 +103,9 @@ struct op_expect {
 	uint8_t *want;          /* REGEX, TIMESTAMP, DATAGRAM: the rendered data (owned) */
 	size_t want_len;        /* its bytes */
 	struct match_regex *re; /* REGEX: compiled */
+	uint64_t any_total;     /* ANY: bytes it wants (after the prefix) */
+	uint64_t any_left;      /* ANY: of which still to come */
+	unsigned any_prefix;    /* ANY: length-prefix bytes still to read */
 };
 
 /* PLAN_PARALLEL and PLAN_REPEAT in flight. */

@@ -222,6 +222,7 @@ void server_step(struct op *op)
 	case PLAN_EXPECT_BYTES:
 	case PLAN_EXPECT_LINE:
 	case PLAN_EXPECT_REGEX:
+	case PLAN_EXPECT_ANY:
 	case PLAN_EXPECT_TIMESTAMP:
 	case PLAN_EXPECT_NOTHING:
 	case PLAN_EXPECT_EOF:

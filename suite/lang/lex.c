@@ -140,6 +140,19 @@ static enum step_rc step_escape(const uint8_t *s, size_t n, size_t i, size_t *po
 	return STEP_BAD;
 }
 
+size_t lex_var_len(const uint8_t *s, size_t n)
+{
+	size_t j = 2;
+
+	if (n < 4 || s[0] != '$' || s[1] != '{' || !is_alpha(s[2]))
+		return 0;
+	while (j < n && j - 2 < LEX_VAR_NAME_MAX + 1 && (is_alpha(s[j]) || is_digit(s[j])))
+		j++;
+	if (j >= n || s[j] != '}' || j - 2 > LEX_VAR_NAME_MAX)
+		return 0;
+	return j + 1;
+}
+
 /* One piece of a string. s[0..n) is what follows the opening quote up to
  * the end of the line; *pos indexes s. */
 static enum step_rc string_step(const uint8_t *s, size_t n, size_t *pos, struct lex_piece *pc,
@@ -166,9 +179,16 @@ static enum step_rc string_step(const uint8_t *s, size_t n, size_t *pos, struct 
 			*pos = i + 4;
 			return STEP_OK;
 		}
+		if (lex_var_len(s + i, n - i) > 0) {
+			pc->kind = LEX_PIECE_VAR;
+			pc->name_at = i + 2;
+			pc->name_len = lex_var_len(s + i, n - i) - 3;
+			*pos = i + pc->name_len + 3;
+			return STEP_OK;
+		}
 		e->at = i;
 		snprintf(e->msg, sizeof(e->msg),
-		         "\"$\" must start ${i} (write \\$ for a dollar sign)");
+		         "\"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)");
 		return STEP_BAD;
 	}
 	if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -194,6 +214,8 @@ enum lex_piece_kind lex_string_next(const struct lex_token *t, size_t *pos, stru
 		return LEX_PIECE_END;
 	}
 	piece->at += 1;
+	if (piece->kind == LEX_PIECE_VAR)
+		piece->name_at += 1;
 	return piece->kind;
 }
 
@@ -417,6 +439,9 @@ static int scan_token(const struct line_view *v, size_t i, struct lex_token *t, 
 		if (scan_string(v, i, &j, errat, msg, msglen) < 0)
 			return -1;
 		t->kind = LEX_STRING;
+	} else if (c == '$' && lex_var_len(s + i, v->n - i) > 0) {
+		t->kind = LEX_VAR;
+		j = i + lex_var_len(s + i, v->n - i);
 	} else if (c == '*' || c == '+') {
 		t->kind = c == '*' ? LEX_STAR : LEX_PLUS;
 	} else if (c == '<' && j < v->n && s[j] == '=') {
@@ -434,7 +459,8 @@ static int scan_token(const struct line_view *v, size_t i, struct lex_token *t, 
 
 static int can_start_token(uint8_t c)
 {
-	return is_alpha(c) || is_digit(c) || c == '"' || c == '*' || c == '<' || c == '+';
+	return is_alpha(c) || is_digit(c) || c == '"' || c == '*' || c == '<' || c == '+' ||
+	       c == '$';
 }
 
 /* Tokenizes one line into lx->toks. */

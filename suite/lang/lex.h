@@ -29,6 +29,7 @@ enum lex_kind {
 	LEX_STAR,     /* * */
 	LEX_LE,       /* <= */
 	LEX_PLUS,     /* + */
+	LEX_VAR,      /* ${NAME} outside a string: a capture variable's value */
 };
 
 struct lex_token {
@@ -43,6 +44,7 @@ struct lex_token {
 enum lex_piece_kind {
 	LEX_PIECE_BYTE,  /* .byte holds one decoded byte */
 	LEX_PIECE_INDEX, /* ${i} */
+	LEX_PIECE_VAR,   /* ${NAME}: a capture variable, its name at .name_at */
 	LEX_PIECE_END,   /* the closing quote: no more pieces */
 };
 
@@ -50,7 +52,15 @@ struct lex_piece {
 	enum lex_piece_kind kind; /* see above */
 	uint8_t byte;             /* BYTE: the decoded byte */
 	size_t at;                /* offset in the token text where the piece starts */
+	size_t name_at, name_len; /* VAR: the name's offset in the token text, its bytes */
 };
+
+#define LEX_VAR_NAME_MAX 31 /* bytes of a variable name */
+
+/* Length of the ${NAME} (NAME: a letter or _, then letters, digits or _,
+ * at most LEX_VAR_NAME_MAX bytes) starting at s[0..n) with s[0] == '$',
+ * or 0 when there is none. */
+size_t lex_var_len(const uint8_t *s, size_t n);
 
 /* Lexer state over one buffer. Fields are private to lex.c. */
 struct lex {

@@ -110,6 +110,13 @@ int parse_take_within(struct parser *p, struct plan_stmt *st)
 
 /* ---- names and scopes ---- */
 
+const struct parse_data_vars *parse_vars(struct parser *p)
+{
+	p->vars_view.v = (const char(*)[PLAN_NAME_MAX])p->vars.v;
+	p->vars_view.n = p->vars.n;
+	return &p->vars_view;
+}
+
 int parse_take_name(struct parser *p, const char *what, char out[PLAN_NAME_MAX],
                     const struct lex_token **tok)
 {
@@ -216,11 +223,21 @@ static int stmt_case(struct parser *p, const struct stmt_kind *k, const struct l
 	part.len = (size_t)(slash - t->text);
 	if (plan_family_parse((const char *)t->text, part.len, &p->plan->family) < 0) {
 		lex_describe(&part, shown, sizeof(shown));
-		return fail_tok(p, t,
-		                "unknown family %s: use basic, partial-recv, framing, concurrency, "
-		                "exit, reuse, limits or resources",
-		                shown);
+		if (!p->own_families)
+			return fail_tok(p, t,
+			                "unknown family %s: use basic, partial-recv, framing, "
+			                "concurrency, exit, reuse, limits or resources",
+			                shown);
+		if (!plan_family_valid((const char *)t->text, part.len))
+			return fail_tok(p, t,
+			                "bad family %s: use a lowercase letter, then lowercase "
+			                "letters, digits or -, at most %d bytes",
+			                shown, PLAN_FAMILY_NAME_MAX - 1);
+		p->plan->family = PLAN_FAMILY_OWN;
 	}
+	p->plan->family_name = strndup((const char *)t->text, part.len);
+	if (p->plan->family_name == NULL)
+		return fail_tok(p, t, "out of memory");
 	part.text = slash + 1;
 	part.len = t->len - part.len - 1;
 	part.col = t->col + (unsigned)(part.text - t->text);
@@ -379,7 +396,7 @@ static int stmt_write(struct parser *p, const struct stmt_kind *k, const struct 
 		return fail_tok(p, nt, "write " STREAM_ONLY);
 	if (k->op == PLAN_SEND && (tr == PLAN_TRANSPORT_TCP || tr == PLAN_TRANSPORT_UNIX))
 		return fail_tok(p, nt, "send needs a udp connection");
-	if (parse_data_bytes(&p->cur, p->depth > 0, &st->data) < 0)
+	if (parse_data_bytes_vars(&p->cur, p->depth > 0, parse_vars(p), &st->data) < 0)
 		return -1;
 	while (k->op == PLAN_WRITE && (t = peek(p)) != NULL &&
 	       (is_word(t, "split") || is_word(t, "gap"))) {
@@ -564,6 +581,7 @@ static void parser_release(struct parser *p)
 		free(p->blocks[b].conns);
 	free(p->snaps.v);
 	free(p->measured.v);
+	free(p->vars.v);
 	lex_free(&p->lx);
 	plan_free(p->plan);
 	p->plan = NULL;
@@ -587,6 +605,12 @@ static int parse_finish(struct parser *p)
 int parse_case(const char *name, const uint8_t *buf, size_t len, struct plan **out, char *err,
                size_t errlen)
 {
+	return parse_case_opts(name, buf, len, 0, out, err, errlen);
+}
+
+int parse_case_opts(const char *name, const uint8_t *buf, size_t len, unsigned flags,
+                    struct plan **out, char *err, size_t errlen)
+{
 	struct parser p;
 	int rc;
 
@@ -596,6 +620,7 @@ int parse_case(const char *name, const uint8_t *buf, size_t len, struct plan **o
 		err[0] = '\0';
 	if (parser_init(&p, name, buf, len, err, errlen) < 0)
 		goto fail;
+	p.own_families = (flags & PARSE_OWN_FAMILIES) != 0;
 	while ((rc = lex_next_line(&p.lx, &p.cur.toks, &p.cur.ntoks, err, errlen)) == 1) {
 		p.cur.at = 0;
 		if (parse_statement(&p) < 0)

@@ -22,4 +22,13 @@
 int parse_case(const char *name, const uint8_t *buf, size_t len, struct plan **out, char *err,
                size_t errlen);
 
+/* parse_case() flags. OWN_FAMILIES: a case of the user's own suite
+ * (--cases, check) may name a family of its own; without it only the
+ * eight bundled families are known (the embedded cases). */
+#define PARSE_OWN_FAMILIES 0x1u
+
+/* parse_case() with PARSE_* flags. */
+int parse_case_opts(const char *name, const uint8_t *buf, size_t len, unsigned flags,
+                    struct plan **out, char *err, size_t errlen);
+
 #endif

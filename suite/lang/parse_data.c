@@ -24,13 +24,44 @@ struct data_build {
 	struct plan_bytes *b; /* target (pieces owned by the caller's plan) */
 	size_t cap;           /* allocated entries of b->segs */
 	uint64_t total;       /* rendered length, ${i} counted as PARSE_DATA_INDEX_WIDTH */
+	const struct parse_data_vars *vars; /* variables ${NAME} may use (NULL: none) */
 };
 
 #define fail_tok(d, t, ...) lex_fail((d)->c, (t)->line, (t)->col, __VA_ARGS__)
 
 static uint64_t seg_width(const struct plan_seg *s)
 {
-	return s->kind == PLAN_SEG_INDEX ? PARSE_DATA_INDEX_WIDTH : s->len;
+	return s->kind == PLAN_SEG_INDEX ? PARSE_DATA_INDEX_WIDTH
+	       : s->kind == PLAN_SEG_VAR ? 0 /* a captured value: its size is known when run */
+	                                 : s->len;
+}
+
+static int push_copy_kind(struct data_build *d, const struct lex_token *at,
+                          enum plan_seg_kind kind, const uint8_t *buf, size_t n);
+
+/* Whether a ${NAME} may use the variable name[0..len). */
+static int var_known(const struct parse_data_vars *vars, const uint8_t *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; vars != NULL && i < vars->n; i++)
+		if (strlen(vars->v[i]) == len && memcmp(vars->v[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A ${NAME} piece of string t: checked, then appended (its name as bytes). */
+static int push_var(struct data_build *d, const struct lex_token *t, const struct lex_piece *pc)
+{
+	const uint8_t *name = t->text + pc->name_at;
+
+	if (!var_known(d->vars, name, pc->name_len))
+		return lex_fail(d->c, t->line, t->col + (unsigned)pc->at,
+		                "unknown variable \"%.*s\": capture it first with a named group, "
+		                "like regex \"(?<%.*s>[0-9]+)\"",
+		                (int)pc->name_len, (const char *)name, (int)pc->name_len,
+		                (const char *)name);
+	return push_copy_kind(d, t, PLAN_SEG_VAR, name, pc->name_len);
 }
 
 /* Appends a piece; takes ownership of bytes even on failure. */
@@ -60,8 +91,9 @@ static int seg_push(struct data_build *d, const struct lex_token *at, enum plan_
 	return 0;
 }
 
-/* Appends a copy of buf[0..n) as a BYTES piece. */
-static int push_copy(struct data_build *d, const struct lex_token *at, const uint8_t *buf, size_t n)
+/* Appends a copy of buf[0..n) as a piece of that kind. */
+static int push_copy_kind(struct data_build *d, const struct lex_token *at,
+                          enum plan_seg_kind kind, const uint8_t *buf, size_t n)
 {
 	uint8_t *copy = NULL;
 
@@ -71,7 +103,13 @@ static int push_copy(struct data_build *d, const struct lex_token *at, const uin
 			return fail_tok(d, at, "out of memory");
 		memcpy(copy, buf, n);
 	}
-	return seg_push(d, at, PLAN_SEG_BYTES, copy, n);
+	return seg_push(d, at, kind, copy, n);
+}
+
+/* Appends a copy of buf[0..n) as a BYTES piece. */
+static int push_copy(struct data_build *d, const struct lex_token *at, const uint8_t *buf, size_t n)
+{
+	return push_copy_kind(d, at, PLAN_SEG_BYTES, buf, n);
 }
 
 /* A string term: bytes, cut into pieces at every ${i}. */
@@ -87,6 +125,12 @@ static int term_string(struct data_build *d, const struct lex_token *t)
 	while (lex_string_next(t, &pos, &pc) != LEX_PIECE_END) {
 		if (pc.kind == LEX_PIECE_BYTE) {
 			buf[n++] = pc.byte;
+			continue;
+		}
+		if (pc.kind == LEX_PIECE_VAR) {
+			if ((n > 0 && push_copy(d, t, buf, n) < 0) || push_var(d, t, &pc) < 0)
+				goto out;
+			n = 0;
 			continue;
 		}
 		if (!d->index_ok) {
@@ -129,8 +173,9 @@ static int term_hex(struct data_build *d, const struct lex_token *t)
 	while (lex_string_next(t, &pos, &pc) != LEX_PIECE_END) {
 		unsigned col = t->col + (unsigned)pc.at;
 
-		if (pc.kind == LEX_PIECE_INDEX) {
-			lex_fail(d->c, t->line, col, "${i} is not allowed in hex data");
+		if (pc.kind == LEX_PIECE_INDEX || pc.kind == LEX_PIECE_VAR) {
+			lex_fail(d->c, t->line, col, "%s is not allowed in hex data",
+			         pc.kind == LEX_PIECE_INDEX ? "${i}" : "a variable");
 			goto fail;
 		}
 		v = hex_digit(pc.byte);
@@ -217,12 +262,55 @@ static int term_repeat(struct data_build *d, size_t first, uint64_t before)
 	return 0;
 }
 
+static int parse_term(struct data_build *d);
+
+/* u8|u16be|u32be TERM ["* N"]: the term's length in `width` big-endian
+ * bytes, then the term. Its length must be known when the case is read. */
+static int term_prefix(struct data_build *d, const struct lex_token *kw, unsigned width)
+{
+	const struct lex_token *t = lex_peek(d->c);
+	uint64_t before, len, max = width == 4 ? UINT32_MAX : ((uint64_t)1 << (8 * width)) - 1;
+	size_t at = d->b->nsegs, first, i;
+	uint8_t be[4] = {0};
+	int rc;
+
+	if (t == NULL || lex_is_word(t, "u8") || lex_is_word(t, "u16be") || lex_is_word(t, "u32be"))
+		return lex_fail_expected(d->c, "a string, hex \"...\" or range A B to measure");
+	if (push_copy(d, kw, be, width) < 0) /* filled in below */
+		return -1;
+	first = d->b->nsegs;
+	before = d->total;
+	rc = parse_term(d);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return lex_fail_expected(d->c, "a string, hex \"...\" or range A B to measure");
+	if (lex_peek(d->c) != NULL && lex_peek(d->c)->kind == LEX_STAR) {
+		lex_take(d->c);
+		if (term_repeat(d, first, before) < 0)
+			return -1;
+	}
+	for (i = first; i < d->b->nsegs; i++)
+		if (d->b->segs[i].kind != PLAN_SEG_BYTES)
+			return fail_tok(d, kw, "%.*s needs data of a known length: no ${...} in it",
+			                (int)kw->len, (const char *)kw->text);
+	len = d->total - before;
+	if (len > max)
+		return fail_tok(d, kw, "%.*s cannot hold a length of %" PRIu64 " bytes (at most %" PRIu64
+		                ")", (int)kw->len, (const char *)kw->text, len, max);
+	for (i = 0; i < width; i++)
+		d->b->segs[at].bytes[i] = (uint8_t)(len >> (8 * (width - 1 - i)));
+	return 0;
+}
+
 /* One term at the cursor (which holds a string, hex or range); 1 when
  * the cursor holds none. */
 static int parse_term(struct data_build *d)
 {
 	const struct lex_token *t = lex_peek(d->c);
 
+	if (lex_is_word(t, "u8") || lex_is_word(t, "u16be") || lex_is_word(t, "u32be"))
+		return term_prefix(d, lex_take(d->c), t->len == 2 ? 1 : t->text[1] == '1' ? 2 : 4);
 	if (t->kind == LEX_STRING)
 		return term_string(d, lex_take(d->c));
 	if (lex_is_word(t, "range"))
@@ -237,8 +325,15 @@ static int parse_term(struct data_build *d)
 
 int parse_data_bytes(struct lex_cursor *c, int index_ok, struct plan_bytes *out)
 {
-	struct data_build d = {c, index_ok, out, out->nsegs, 0};
+	return parse_data_bytes_vars(c, index_ok, NULL, out);
+}
+
+int parse_data_bytes_vars(struct lex_cursor *c, int index_ok, const struct parse_data_vars *vars,
+                          struct plan_bytes *out)
+{
+	struct data_build d = {c, index_ok, out, out->nsegs, 0, vars};
 	const struct lex_token *t;
+	int prefixed;
 	uint64_t before;
 	size_t first;
 	int rc, terms = 0;
@@ -246,6 +341,7 @@ int parse_data_bytes(struct lex_cursor *c, int index_ok, struct plan_bytes *out)
 	while ((t = lex_peek(c)) != NULL) {
 		first = out->nsegs;
 		before = d.total;
+		prefixed = lex_is_word(t, "u8") || lex_is_word(t, "u16be") || lex_is_word(t, "u32be");
 		rc = parse_term(&d);
 		if (rc < 0)
 			return -1;
@@ -253,7 +349,7 @@ int parse_data_bytes(struct lex_cursor *c, int index_ok, struct plan_bytes *out)
 			break;
 		if (d.total > PARSE_DATA_MAX)
 			return lex_fail(c, t->line, t->col, "data too long");
-		if (lex_peek(c) != NULL && lex_peek(c)->kind == LEX_STAR) {
+		if (!prefixed && lex_peek(c) != NULL && lex_peek(c)->kind == LEX_STAR) {
 			lex_take(c);
 			if (term_repeat(&d, first, before) < 0)
 				return -1;
@@ -299,6 +395,19 @@ int parse_data_text(struct lex_cursor *c, const char *what, char **out)
 	return 0;
 }
 
+/* Whether string t holds a ${NAME}. */
+static int string_has_var(const struct lex_token *t)
+{
+	struct lex_piece pc;
+	size_t pos = 0;
+	enum lex_piece_kind k;
+
+	while ((k = lex_string_next(t, &pos, &pc)) != LEX_PIECE_END)
+		if (k == LEX_PIECE_VAR)
+			return 1;
+	return 0;
+}
+
 /* Column of the byte at decoded offset `off` of string t (the closing
  * quote when off is its length): PCRE2 reports offsets in the decoded
  * pattern, the user reads columns in the escaped source. */
@@ -314,7 +423,7 @@ static unsigned decoded_col(const struct lex_token *t, size_t off)
 
 int parse_data_regex(struct lex_cursor *c, int index_ok, struct plan_bytes *out)
 {
-	struct data_build d = {c, index_ok, out, out->nsegs, 0};
+	struct data_build d = {c, index_ok, out, out->nsegs, 0, NULL};
 	const struct lex_token *t = lex_peek(c);
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
@@ -339,4 +448,84 @@ int parse_data_regex(struct lex_cursor *c, int index_ok, struct plan_bytes *out)
 	if (pcre2_get_error_message(errcode, msg, sizeof(msg) / sizeof(msg[0])) < 0)
 		snprintf((char *)msg, sizeof(msg), "PCRE2 error %d", errcode);
 	return lex_fail(c, t->line, decoded_col(t, off), "bad regex: %s", (const char *)msg);
+}
+
+/* Length of the group name at s[0..n) (after "(?<", "(?'" or "(?P<"),
+ * ended by `close`; 0 when it is not one. */
+static size_t group_name(const uint8_t *s, size_t n, uint8_t close)
+{
+	size_t j = 0;
+
+	if (n == 0 || (!((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') && s[0] != '_'))
+		return 0;
+	while (j < n && (((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z') ||
+	                 (s[j] >= '0' && s[j] <= '9') || s[j] == '_'))
+		j++;
+	return j < n && s[j] == close ? j : 0;
+}
+
+/* Fills groups with the named groups of the pattern's BYTES pieces. */
+static int regex_groups(struct lex_cursor *c, const struct lex_token *t,
+                        const struct plan_bytes *pat, struct parse_data_groups *groups)
+{
+	size_t i, k, skip, len, g;
+
+	groups->n = 0;
+	for (i = 0; i < pat->nsegs; i++) {
+		const uint8_t *s = pat->segs[i].bytes;
+		size_t n = pat->segs[i].kind == PLAN_SEG_BYTES ? pat->segs[i].len : 0;
+
+		for (k = 0; k < n; k++) {
+			if (s[k] == '\\') {
+				k++;
+				continue;
+			}
+			if (s[k] != '(' || k + 3 >= n || s[k + 1] != '?')
+				continue;
+			skip = s[k + 2] == 'P' && s[k + 3] == '<' ? 4 : s[k + 2] == '<' || s[k + 2] == '\'' ? 3 : 0;
+			len = skip ? group_name(s + k + skip, n - k - skip, s[k + skip - 1] == '<' ? '>' : '\'') : 0;
+			if (len == 0)
+				continue;
+			if (len == 1 && s[k + skip] == 'i')
+				return lex_fail(c, t->line, t->col,
+				                "group name \"i\" is taken by ${i}: choose another");
+			if (len >= PLAN_NAME_MAX)
+				return lex_fail(c, t->line, t->col,
+				                "group name \"%.*s\" is longer than %d bytes", (int)len,
+				                (const char *)s + k + skip, PLAN_NAME_MAX - 1);
+			for (g = 0; g < groups->n; g++)
+				if (strlen(groups->v[g]) == len && !memcmp(groups->v[g], s + k + skip, len))
+					break;
+			if (g < groups->n)
+				continue;
+			if (groups->n == PLAN_VARS_MAX)
+				return lex_fail(c, t->line, t->col, "more than %d named groups",
+				                PLAN_VARS_MAX);
+			memcpy(groups->v[groups->n], s + k + skip, len);
+			groups->v[groups->n++][len] = '\0';
+		}
+	}
+	return 0;
+}
+
+int parse_data_regex_vars(struct lex_cursor *c, int index_ok, const struct parse_data_vars *vars,
+                          struct plan_bytes *out, struct parse_data_groups *groups)
+{
+	const struct lex_token *t = lex_peek(c);
+	struct data_build d = {c, index_ok, out, out->nsegs, 0, vars};
+
+	if (t == NULL || t->kind != LEX_STRING)
+		return lex_fail_expected(c, "a regex string");
+	if (groups != NULL)
+		groups->n = 0;
+	/* a pattern with a variable is compiled when the case runs, like ${i} */
+	if (vars == NULL || vars->n == 0 || !string_has_var(t))
+		return parse_data_regex(c, index_ok, out) < 0 ||
+		               (groups != NULL && regex_groups(c, t, out, groups) < 0)
+		           ? -1
+		           : 0;
+	lex_take(c);
+	if (term_string(&d, t) < 0)
+		return -1;
+	return groups != NULL ? regex_groups(c, t, out, groups) : 0;
 }

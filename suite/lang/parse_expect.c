@@ -5,6 +5,7 @@
  * exit|second-instance|fds|threads|children|rss|mappings). See parse_int.h.
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse_data.h"
@@ -116,7 +117,7 @@ static int expect_count(struct parser *p, struct plan_stmt *st, enum plan_resour
 }
 
 /* What may follow "expect NAME": a keyword, or DATA itself. */
-enum expect_arg { ARG_NONE, ARG_DATA, ARG_REGEX, ARG_FOR };
+enum expect_arg { ARG_NONE, ARG_DATA, ARG_REGEX, ARG_FOR, ARG_COUNT };
 
 struct expect_kind {
 	const char *word;    /* the keyword; "DATA" for plain bytes (messages only) */
@@ -136,6 +137,7 @@ static const struct expect_kind expect_kinds[] = {
     {"refused", PLAN_EXPECT_REFUSED, ARG_NONE, 1},
     {"datagram", PLAN_EXPECT_DATAGRAM, ARG_DATA, -1},
     {"no-datagram", PLAN_EXPECT_NO_DATAGRAM, ARG_FOR, -1},
+    {"any", PLAN_EXPECT_ANY, ARG_COUNT, 1},
     {NULL, PLAN_EXPECT_BYTES, ARG_NONE, 0},
 };
 
@@ -155,6 +157,68 @@ static const struct expect_kind *expect_kind_of(const struct lex_token *t)
 	return NULL;
 }
 
+/* The pattern of expect NAME regex; its named groups become variables. */
+static int expect_regex(struct parser *p, struct plan_stmt *st)
+{
+	const struct lex_token *t = peek(p);
+	struct parse_data_groups *g = malloc(sizeof(*g));
+	size_t i;
+	int rc = -1;
+
+	if (g == NULL)
+		return fail_expected(p, "a regex string (out of memory)");
+	if (parse_data_regex_vars(&p->cur, p->depth > 0, parse_vars(p), &st->data, g) < 0)
+		goto out;
+	for (i = 0; i < g->n; i++) {
+		if (!parse_names_has(&p->vars, g->v[i]) && p->vars.n == PLAN_VARS_MAX) {
+			fail_tok(p, t, "more than %d capture variables in one case", PLAN_VARS_MAX);
+			goto out;
+		}
+		if (parse_names_add(p, &p->vars, g->v[i], t) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(g);
+	return rc;
+}
+
+/* expect NAME any N | ${VAR} | u8 | u16be | u32be: the count of bytes. */
+static int expect_any(struct parser *p, struct plan_stmt *st)
+{
+	const struct lex_token *t = peek(p);
+	static const char *const prefixes[] = {"u8", "u16be", "u32be"};
+	static const unsigned widths[] = {1, 2, 4};
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (is_word(t, prefixes[i])) {
+			take(p);
+			st->prefix = widths[i];
+			return 0;
+		}
+	}
+	if (t != NULL && t->kind == LEX_VAR) {
+		take(p);
+		if (t->len - 3 == 1 && t->text[2] == 'i')
+			return fail_tok(p, t, "${i} is not a byte count: use a captured variable");
+		memcpy(st->var, t->text + 2, t->len - 3);
+		st->var[t->len - 3] = '\0';
+		if (!parse_names_has(&p->vars, st->var))
+			return fail_tok(p, t,
+			                "unknown variable \"%s\": capture it first with a named "
+			                "group, like regex \"(?<%s>[0-9]+)\"",
+			                st->var, st->var);
+		return 0;
+	}
+	if (take_int(p, "a byte count, ${VAR}, u8, u16be or u32be", "byte count", 0,
+	             (uint64_t)64 << 20, &v) < 0)
+		return -1;
+	st->count = (long)v;
+	return 0;
+}
+
 /* expect NAME ... : what arrives on a connection. */
 static int expect_conn(struct parser *p, struct plan_stmt *st, const struct lex_token *kw)
 {
@@ -167,8 +231,8 @@ static int expect_conn(struct parser *p, struct plan_stmt *st, const struct lex_
 	ek = expect_kind_of(peek(p));
 	if (ek == NULL)
 		return fail_expected(p,
-		                     "data or line, regex, timestamp, nothing, eof, reset, closed, "
-		                     "refused, datagram or no-datagram");
+		                     "data or line, regex, timestamp, any, nothing, eof, reset, "
+		                     "closed, refused, datagram or no-datagram");
 	if (ek != &expect_bytes)
 		take(p);
 	st->op = ek->op;
@@ -188,9 +252,12 @@ static int expect_conn(struct parser *p, struct plan_stmt *st, const struct lex_
 			return -1;
 		return end_of_stmt(p, kw);
 	}
-	if (ek->arg == ARG_DATA && parse_data_bytes(&p->cur, p->depth > 0, &st->data) < 0)
+	if (ek->arg == ARG_DATA &&
+	    parse_data_bytes_vars(&p->cur, p->depth > 0, parse_vars(p), &st->data) < 0)
 		return -1;
-	if (ek->arg == ARG_REGEX && parse_data_regex(&p->cur, p->depth > 0, &st->data) < 0)
+	if (ek->arg == ARG_REGEX && expect_regex(p, st) < 0)
+		return -1;
+	if (ek->arg == ARG_COUNT && expect_any(p, st) < 0)
 		return -1;
 	if (parse_take_within(p, st) < 0)
 		return -1;

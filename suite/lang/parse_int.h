@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lex.h"
+#include "parse_data.h"
 #include "plan.h"
 
 #define DEPTH_MAX         16 /* nested parallel/repeat/measure blocks */
@@ -51,6 +52,9 @@ struct parser {
 	size_t depth;                       /* index of the innermost open block */
 	struct parse_names snaps;           /* snapshots taken so far */
 	struct parse_names measured;        /* durations measured so far (blocks ended) */
+	struct parse_names vars;            /* capture variables some regex before defines */
+	struct parse_data_vars vars_view;   /* vars as parse_data reads them */
+	int own_families;                   /* PARSE_OWN_FAMILIES */
 	int have_case, have_desc;           /* header statements seen */
 	int have_timeout, in_body;          /* ... and whether a step was seen */
 };
@@ -86,6 +90,9 @@ int parse_names_has(const struct parse_names *l, const char *name);
 /* Adds name (if new); fails at token `at` when memory runs out. */
 int parse_names_add(struct parser *p, struct parse_names *l, const char *name,
                     const struct lex_token *at);
+
+/* The capture variables defined so far, for parse_data. */
+const struct parse_data_vars *parse_vars(struct parser *p);
 
 /* Takes a connection, snapshot or duration name (`what`) into out. */
 int parse_take_name(struct parser *p, const char *what, char out[PLAN_NAME_MAX],

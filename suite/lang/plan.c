@@ -42,6 +42,93 @@ int plan_family_parse(const char *name, size_t len, enum plan_family *out)
 	return -1;
 }
 
+int plan_family_valid(const char *name, size_t len)
+{
+	size_t i;
+
+	if (name == NULL || len == 0 || len >= PLAN_FAMILY_NAME_MAX || name[0] < 'a' ||
+	    name[0] > 'z')
+		return 0;
+	for (i = 1; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '-'))
+			return 0;
+	return 1;
+}
+
+const struct plan_var *plan_vars_get(const struct plan_vars *vars, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; vars != NULL && i < vars->n; i++)
+		if (strlen(vars->v[i].name) == len && memcmp(vars->v[i].name, name, len) == 0)
+			return &vars->v[i];
+	return NULL;
+}
+
+int plan_vars_set(struct plan_vars *vars, const char *name, const uint8_t *value, size_t len,
+                  int set)
+{
+	struct plan_var *v = (struct plan_var *)plan_vars_get(vars, name, strlen(name));
+	uint8_t *copy = NULL;
+
+	if (strlen(name) >= PLAN_NAME_MAX)
+		return -1;
+	if (v == NULL) {
+		if (vars->n == PLAN_VARS_MAX)
+			return -1;
+		v = &vars->v[vars->n++];
+		memset(v, 0, sizeof(*v));
+		memcpy(v->name, name, strlen(name) + 1);
+	}
+	if (set) {
+		copy = malloc(len ? len : 1);
+		if (copy == NULL)
+			return -1;
+		if (len)
+			memcpy(copy, value, len);
+	}
+	free(v->value);
+	v->value = copy;
+	v->len = set ? len : 0;
+	v->set = set;
+	return 0;
+}
+
+void plan_vars_free(struct plan_vars *vars)
+{
+	size_t i;
+
+	for (i = 0; i < vars->n; i++)
+		free(vars->v[i].value);
+	vars->n = 0;
+}
+
+const struct plan_seg *plan_bytes_unset(const struct plan_bytes *b, const struct plan_vars *vars)
+{
+	const struct plan_var *v;
+	size_t i;
+
+	for (i = 0; b != NULL && i < b->nsegs; i++) {
+		if (b->segs[i].kind != PLAN_SEG_VAR)
+			continue;
+		v = plan_vars_get(vars, (const char *)b->segs[i].bytes, b->segs[i].len);
+		if (v == NULL || !v->set)
+			return &b->segs[i];
+	}
+	return NULL;
+}
+
+/* The value of the variable a VAR piece names (empty when unset). */
+static const uint8_t *var_value(const struct plan_vars *vars, const struct plan_seg *s,
+                                size_t *len)
+{
+	const struct plan_var *v = plan_vars_get(vars, (const char *)s->bytes, s->len);
+
+	*len = v != NULL && v->set ? v->len : 0;
+	return v != NULL && v->set ? v->value : NULL;
+}
+
 const char *plan_transport_name(enum plan_transport t)
 {
 	static const char *const names[] = {"", "tcp", "udp", "unix"};
@@ -117,14 +204,22 @@ static size_t add_product(size_t a, size_t b, size_t c)
 
 size_t plan_bytes_len(const struct plan_bytes *b, long index)
 {
+	return plan_bytes_len_vars(b, index, NULL);
+}
+
+size_t plan_bytes_len_vars(const struct plan_bytes *b, long index, const struct plan_vars *vars)
+{
 	char digits[INDEX_DIGITS_MAX];
 	size_t total = 0, i, piece;
 
 	if (b == NULL)
 		return 0;
 	for (i = 0; i < b->nsegs && total != SIZE_MAX; i++) {
-		piece = b->segs[i].kind == PLAN_SEG_INDEX ? index_digits(index, digits)
-		                                          : b->segs[i].len;
+		piece = b->segs[i].len;
+		if (b->segs[i].kind == PLAN_SEG_INDEX)
+			piece = index_digits(index, digits);
+		else if (b->segs[i].kind == PLAN_SEG_VAR)
+			var_value(vars, &b->segs[i], &piece);
 		total = add_product(total, piece, b->segs[i].repeat);
 	}
 	return total;
@@ -132,8 +227,14 @@ size_t plan_bytes_len(const struct plan_bytes *b, long index)
 
 int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, size_t *len)
 {
+	return plan_bytes_render_vars(b, index, NULL, out, len);
+}
+
+int plan_bytes_render_vars(const struct plan_bytes *b, long index, const struct plan_vars *vars,
+                           uint8_t **out, size_t *len)
+{
 	char digits[INDEX_DIGITS_MAX];
-	size_t total = plan_bytes_len(b, index), o = 0, i, r, n;
+	size_t total = plan_bytes_len_vars(b, index, vars), o = 0, i, r, n;
 	const uint8_t *src;
 	uint8_t *buf;
 
@@ -151,6 +252,8 @@ int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, siz
 		size_t piece = s->kind == PLAN_SEG_INDEX ? n : s->len;
 
 		src = s->kind == PLAN_SEG_INDEX ? (const uint8_t *)digits : s->bytes;
+		if (s->kind == PLAN_SEG_VAR)
+			src = var_value(vars, s, &piece);
 		if (piece == 0 || src == NULL)
 			continue; /* an empty piece repeated a billion times is still empty */
 		for (r = 0; r < s->repeat; r++) {
@@ -165,14 +268,23 @@ int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, siz
 
 void plan_cursor_init(struct plan_cursor *c, const struct plan_bytes *b, long index)
 {
+	plan_cursor_init_vars(c, b, index, NULL);
+}
+
+void plan_cursor_init_vars(struct plan_cursor *c, const struct plan_bytes *b, long index,
+                           const struct plan_vars *vars)
+{
 	memset(c, 0, sizeof(*c));
 	c->b = b;
+	c->vars = vars;
 	c->index_len = index_digits(index, c->index);
 }
 
 /* The bytes of piece s as rendered, and their count. */
 static const uint8_t *piece_of(const struct plan_cursor *c, const struct plan_seg *s, size_t *len)
 {
+	if (s->kind == PLAN_SEG_VAR)
+		return var_value(c->vars, s, len);
 	*len = s->kind == PLAN_SEG_INDEX ? c->index_len : s->len;
 	return s->kind == PLAN_SEG_INDEX ? (const uint8_t *)c->index : s->bytes;
 }
@@ -254,6 +366,7 @@ void plan_free(struct plan *p)
 		return;
 	stmts_release(p->stmts, p->nstmts);
 	free(p->id);
+	free(p->family_name);
 	free(p->description);
 	free(p);
 }

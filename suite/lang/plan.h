@@ -27,8 +27,13 @@ enum plan_family {
 	PLAN_FAMILY_REUSE,
 	PLAN_FAMILY_LIMITS,
 	PLAN_FAMILY_RESOURCES,
-	PLAN_FAMILY_COUNT
+	PLAN_FAMILY_COUNT,
+	/* a family of the user's own suite (--cases), named in plan.family_name */
+	PLAN_FAMILY_OWN = PLAN_FAMILY_COUNT
 };
+
+#define PLAN_FAMILY_NAME_MAX 32 /* an own family's name, NUL included */
+#define PLAN_VARS_MAX        32 /* capture variables of one case */
 
 /* Transport of a connection. DEFAULT: the profile's (or --connect's). */
 enum plan_transport {
@@ -48,17 +53,19 @@ enum plan_framing {
 /* plan.requires bits. */
 #define PLAN_REQ_LAUNCHED 0x1u /* restarts, signals or inspects the target */
 
-/* One piece of data: bytes repeated `repeat` times, or the index of the
- * enclosing parallel/repeat instance written in decimal (`${i}`). */
+/* One piece of data: bytes repeated `repeat` times, the index of the
+ * enclosing parallel/repeat instance written in decimal (`${i}`), or the
+ * value of a capture variable (`${NAME}`) as the case captured it. */
 enum plan_seg_kind {
 	PLAN_SEG_BYTES,
 	PLAN_SEG_INDEX,
+	PLAN_SEG_VAR,
 };
 
 struct plan_seg {
-	enum plan_seg_kind kind; /* BYTES or INDEX */
-	uint8_t *bytes;          /* BYTES: owned; may be NULL when len is 0 */
-	size_t len;              /* BYTES: number of bytes */
+	enum plan_seg_kind kind; /* BYTES, INDEX or VAR */
+	uint8_t *bytes;          /* BYTES: owned; may be NULL when len is 0; VAR: the name */
+	size_t len;              /* BYTES: number of bytes; VAR: bytes of the name */
 	size_t repeat;           /* times the piece is repeated, >= 1 */
 };
 
@@ -103,6 +110,7 @@ enum plan_op {
 	PLAN_EXPECT_DATAGRAM,  /* expect NAME datagram DATA within D (UDP) */
 	PLAN_EXPECT_DATAGRAM_TIMESTAMP, /* expect NAME datagram timestamp DATA within D */
 	PLAN_EXPECT_NO_DATAGRAM, /* expect NAME no-datagram for D (UDP); the last expectation */
+	PLAN_EXPECT_ANY, /* expect NAME any N|${VAR}|u8|u16be|u32be within D: so many bytes */
 	/* flow */
 	PLAN_SLEEP,    /* sleep D */
 	PLAN_PARALLEL, /* parallel N [stagger D] [within D] ... end */
@@ -150,11 +158,14 @@ struct plan_stmt {
 	char snapshot[PLAN_NAME_MAX]; /* SNAPSHOT, EXPECT_COUNT: snapshot name; MEASURE: its name */
 	enum plan_resource resource;  /* EXPECT_COUNT */
 	long slack;                   /* EXPECT_COUNT: the K of "<= NAME + K" */
+	char var[PLAN_NAME_MAX];      /* EXPECT_ANY: the count is this variable ("" if none) */
+	unsigned prefix;              /* EXPECT_ANY: the count is a prefix of 1, 2 or 4 bytes */
 };
 
 struct plan {
 	char *id;                  /* "partial-recv/one-byte-writes" (owned) */
-	enum plan_family family;   /* from the id */
+	enum plan_family family;   /* from the id; OWN for a family of the user's suite */
+	char *family_name;         /* the family as in the id, "basic" or an own one (owned) */
 	char *description;         /* one line (owned; "" when absent) */
 	unsigned requires;         /* PLAN_REQ_* (LAUNCHED set automatically too) */
 	enum plan_framing framing; /* requires framing ... */
@@ -171,6 +182,40 @@ const char *plan_family_name(enum plan_family f);
 /* Family for a name; returns 0 and sets *out, or -1 if unknown. */
 int plan_family_parse(const char *name, size_t len, enum plan_family *out);
 
+/* Whether name[0..len) may name an own family: a lowercase letter, then
+ * lowercase letters, digits or -, shorter than PLAN_FAMILY_NAME_MAX. */
+int plan_family_valid(const char *name, size_t len);
+
+/* Values of capture variables (`expect NAME regex` named groups), as one
+ * case run has set them so far. Owned by whoever runs the case; the
+ * renderers below only read it. */
+struct plan_var {
+	char name[PLAN_NAME_MAX]; /* NUL-terminated */
+	uint8_t *value;           /* owned; NULL when unset */
+	size_t len;               /* bytes at value */
+	int set;                  /* 1 when the group matched */
+};
+
+struct plan_vars {
+	struct plan_var v[PLAN_VARS_MAX]; /* the first n are in use */
+	size_t n;
+};
+
+/* Sets (set = 1, a copy of value[0..len)) or unsets (set = 0) variable
+ * name. Returns 0, or -1 when memory runs out or the table is full. */
+int plan_vars_set(struct plan_vars *vars, const char *name, const uint8_t *value, size_t len,
+                  int set);
+
+/* The variable called name[0..len), or NULL when it was never set. */
+const struct plan_var *plan_vars_get(const struct plan_vars *vars, const char *name, size_t len);
+
+/* Releases the values; vars is empty afterwards. */
+void plan_vars_free(struct plan_vars *vars);
+
+/* The first variable b uses that vars (may be NULL) does not hold set:
+ * its seg, or NULL when every one has a value. */
+const struct plan_seg *plan_bytes_unset(const struct plan_bytes *b, const struct plan_vars *vars);
+
 /* Name of a transport ("tcp", "udp", "unix"; "" for DEFAULT), of a
  * resource as "expect RES <= ..." writes it ("fds", ..., "mappings"),
  * and of a signal the language knows ("TERM", ...); NULL if out of
@@ -183,18 +228,23 @@ const char *plan_signal_name(int signo);
  * sets *signo, or -1 if the language does not know it. */
 int plan_signal_parse(const char *name, size_t len, int *signo);
 
-/* Length of the data rendered with index `index` for every ${i}. */
+/* Length of the data rendered with index `index` for every ${i}, and
+ * with vars for every ${NAME} (NULL or an unset variable: empty). */
 size_t plan_bytes_len(const struct plan_bytes *b, long index);
+size_t plan_bytes_len_vars(const struct plan_bytes *b, long index, const struct plan_vars *vars);
 
 /* Renders b with `index` for every ${i} into a new buffer (*out, owned by
  * the caller, free()), its length in *len. Returns 0 or -1 (no memory). */
 int plan_bytes_render(const struct plan_bytes *b, long index, uint8_t **out, size_t *len);
+int plan_bytes_render_vars(const struct plan_bytes *b, long index, const struct plan_vars *vars,
+                           uint8_t **out, size_t *len);
 
 /* A read position in rendered data, so that data of any size the
  * language allows can be written or compared piece by piece without
  * rendering it whole. */
 struct plan_cursor {
 	const struct plan_bytes *b; /* the data (not owned) */
+	const struct plan_vars *vars; /* values of ${NAME} (not owned; may be NULL) */
 	char index[24];             /* ${i} in decimal */
 	size_t index_len;           /* its digits */
 	size_t seg;                 /* current piece */
@@ -205,6 +255,8 @@ struct plan_cursor {
 
 /* Puts c at the start of b rendered with `index` for every ${i}. */
 void plan_cursor_init(struct plan_cursor *c, const struct plan_bytes *b, long index);
+void plan_cursor_init_vars(struct plan_cursor *c, const struct plan_bytes *b, long index,
+                           const struct plan_vars *vars);
 
 /* Copies up to n next bytes into out and moves past them. Returns how
  * many were copied: fewer than n only at the end of the data. */

@@ -43,6 +43,8 @@ static void put_data(struct strbuf *sb, const struct plan_bytes *b)
 		strbuf_putc(sb, ' ');
 		if (s->kind == PLAN_SEG_INDEX)
 			strbuf_puts(sb, "\"${i}\"");
+		else if (s->kind == PLAN_SEG_VAR)
+			strbuf_printf(sb, "\"${%.*s}\"", (int)s->len, (const char *)s->bytes);
 		else
 			put_string(sb, s->bytes, s->len);
 		if (s->repeat != 1)
@@ -59,6 +61,9 @@ static void put_regex(struct strbuf *sb, const struct plan_bytes *b)
 	for (i = 0; i < b->nsegs; i++) {
 		if (b->segs[i].kind == PLAN_SEG_INDEX)
 			strbuf_puts(sb, "${i}");
+		else if (b->segs[i].kind == PLAN_SEG_VAR)
+			strbuf_printf(sb, "${%.*s}", (int)b->segs[i].len,
+			              (const char *)b->segs[i].bytes);
 		else
 			put_string_body(sb, b->segs[i].bytes, b->segs[i].len);
 	}
@@ -213,6 +218,16 @@ static void put_stmt(struct strbuf *sb, const struct plan_stmt *st, unsigned dep
 		                                               : " refused");
 		put_within(sb, st);
 		return;
+	case PLAN_EXPECT_ANY:
+		put_expect_conn(sb, st, " any");
+		if (st->prefix != 0)
+			strbuf_puts(sb, st->prefix == 1 ? " u8" : st->prefix == 2 ? " u16be" : " u32be");
+		else if (st->var[0] != '\0')
+			strbuf_printf(sb, " ${%s}", st->var);
+		else
+			strbuf_printf(sb, " %ld", st->count);
+		put_within(sb, st);
+		return;
 	case PLAN_SLEEP:
 		strbuf_printf(sb, "sleep %" PRIu64 "ms", st->ms);
 		return;
@@ -307,7 +322,8 @@ static int stmts_equal(const struct plan_stmt *a, const struct plan_stmt *b, siz
 		    x->stagger_ms != y->stagger_ms || x->signo != y->signo ||
 		    x->status != y->status || x->count != y->count || x->nbody != y->nbody ||
 		    strcmp(x->snapshot, y->snapshot) != 0 || x->resource != y->resource ||
-		    x->slack != y->slack || !stmts_equal(x->body, y->body, x->nbody))
+		    x->slack != y->slack || strcmp(x->var, y->var) != 0 || x->prefix != y->prefix ||
+		    !stmts_equal(x->body, y->body, x->nbody))
 			return 0;
 	}
 	return 1;
@@ -316,6 +332,7 @@ static int stmts_equal(const struct plan_stmt *a, const struct plan_stmt *b, siz
 int plan_text_equal(const struct plan *a, const struct plan *b)
 {
 	return strcmp(a->id, b->id) == 0 && a->family == b->family &&
+	       strcmp(a->family_name, b->family_name) == 0 &&
 	       strcmp(a->description, b->description) == 0 && a->requires == b->requires &&
 	       a->framing == b->framing && a->timeout_ms == b->timeout_ms &&
 	       a->nstmts == b->nstmts && stmts_equal(a->stmts, b->stmts, a->nstmts);

@@ -138,11 +138,11 @@ static void test_parse_errors_lexical(void **state)
 	    {HDR "connect c\nwrite c \"\\xg1\"\n", NAME ":3:10: \\x needs exactly two hex digits"},
 	    {HDR "connect c\nwrite c \"\\x", NAME ":3:10: \\x needs exactly two hex digits"},
 	    {HDR "connect c\nwrite c \"cost: $5\"\n",
-	     NAME ":3:16: \"$\" must start ${i} (write \\$ for a dollar sign)"},
+	     NAME ":3:16: \"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)"},
 	    {HDR "connect c\nwrite c \"${j}\"\n",
-	     NAME ":3:10: \"$\" must start ${i} (write \\$ for a dollar sign)"},
+	     NAME ":3:10: \"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)"},
 	    {HDR "connect c\nwrite c \"${i\"\n",
-	     NAME ":3:10: \"$\" must start ${i} (write \\$ for a dollar sign)"},
+	     NAME ":3:10: \"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)"},
 	    {HDR "connect c\nwrite c \"a\x01\"\n",
 	     NAME ":3:11: control byte 0x01 in a string (write \\x01)"},
 	    {HDR "connect c\nwrite c \"a\r\"\n",
@@ -343,7 +343,7 @@ static void test_parse_errors_data(void **state)
 	     NAME ":3:18: ${i} outside parallel/repeat"},
 	    /* In a regex too, a bare $ must be written \$; it is checked first. */
 	    {HDR "repeat 1\n connect c\n expect c regex \"^${i}$\"\nend\n",
-	     NAME ":4:23: \"$\" must start ${i} (write \\$ for a dollar sign)"},
+	     NAME ":4:23: \"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)"},
 	    {HDR "repeat 2\nend\nconnect c\nwrite c \"${i}\"\n",
 	     NAME ":5:10: ${i} outside parallel/repeat"},
 	    {HDR "connect c\nwrite c hex\n", NAME ":3:12: expected a string of hex digits after "
