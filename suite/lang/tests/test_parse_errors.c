@@ -140,6 +140,9 @@ static void test_parse_errors_lexical(void **state)
 	    {HDR "connect c\nwrite c \"cost: $5\"\n",
 	     NAME ":3:16: \"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)"},
 	    {HDR "connect c\nwrite c \"${j}\"\n",
+	     NAME ":3:10: unknown variable \"j\": capture it first with a named group, like regex "
+	          "\"(?<j>[0-9]+)\""},
+	    {HDR "connect c\nwrite c \"${-j}\"\n",
 	     NAME ":3:10: \"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)"},
 	    {HDR "connect c\nwrite c \"${i\"\n",
 	     NAME ":3:10: \"$\" must start ${i} or ${NAME} (write \\$ for a dollar sign)"},
@@ -216,11 +219,11 @@ static void test_parse_errors_statements(void **state)
 	    {HDR "connect c\nsend c \"x\" split 1\n",
 	     NAME ":3:12: unexpected \"split\" after the send statement"},
 	    {HDR "connect c\nexpect c\n",
-	     NAME ":3:9: expected data or line, regex, timestamp, nothing, eof, reset, closed, "
-	          "refused, datagram or no-datagram after \"c\""},
+	     NAME ":3:9: expected data or line, regex, timestamp, any, nothing, eof, reset, "
+	          "closed, refused, datagram or no-datagram after \"c\""},
 	    {HDR "connect c\nexpect c bytes \"x\"\n",
-	     NAME ":3:10: expected data or line, regex, timestamp, nothing, eof, reset, closed, "
-	          "refused, datagram or no-datagram, got \"bytes\""},
+	     NAME ":3:10: expected data or line, regex, timestamp, any, nothing, eof, reset, "
+	          "closed, refused, datagram or no-datagram, got \"bytes\""},
 	    {HDR "expect\n", NAME ":2:7: expected a connection name, exit, second-instance, fds, "
 	                          "threads, children, rss or mappings after \"expect\""},
 	    {HDR "expect \"x\"\n", NAME ":2:8: expected a connection name, exit, second-instance, "
