@@ -25,6 +25,66 @@
 #define SOCKSPEC_VERSION "0.0.0"
 #endif
 
+/* Adds p's family to the table (names[], counts[], at most max) of a suite. */
+static void count_family(const struct plan *p, const char **names, size_t *counts, size_t *n,
+                         size_t max)
+{
+	size_t f;
+
+	for (f = 0; f < *n && strcmp(names[f], p->family_name) != 0; f++)
+		;
+	if (f == *n && *n == max)
+		return;
+	if (f == *n)
+		names[(*n)++] = p->family_name;
+	counts[f]++;
+}
+
+/* sockspec list --cases DIR: the suite's families, each marked bundled
+ * (one of the eight of LANGUAGE.md) or own, then its cases. */
+static int cmd_list_cases(const char *path)
+{
+	struct case_set set;
+	struct plan **plans;
+	const char *names[64];
+	size_t counts[64] = {0}, nf = 0, k, bad = 0;
+	char err[PARSE_ERR_MAX];
+
+	if (cases_load(path, &set, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	plans = calloc(set.n + 1, sizeof(*plans));
+	if (plans == NULL) {
+		fprintf(stderr, "sockspec: out of memory\n");
+		cases_free(&set);
+		return 2;
+	}
+	for (k = 0; k < set.n; k++) {
+		if (parse_case_opts(set.files[k].name, set.files[k].data, set.files[k].len,
+		                    PARSE_OWN_FAMILIES, &plans[k], err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			bad = 1;
+		} else {
+			count_family(plans[k], names, counts, &nf, sizeof(names) / sizeof(names[0]));
+		}
+	}
+	printf("%-31s %5s  %s\n", "family", "cases", "taxonomy");
+	for (k = 0; k < nf; k++) {
+		enum plan_family f;
+		printf("%-31s %5zu  %s\n", names[k], counts[k],
+		       plan_family_parse(names[k], strlen(names[k]), &f) == 0 ? "bundled" : "own");
+	}
+	for (k = 0; k < set.n; k++)
+		if (plans[k] != NULL)
+			printf("%-44s %s\n", plans[k]->id, plans[k]->description);
+	for (k = 0; k < set.n; k++)
+		plan_free(plans[k]);
+	free(plans);
+	cases_free(&set);
+	return bad ? 2 : 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	size_t n = 0;
@@ -34,8 +94,11 @@ static int cmd_list(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--profile") == 0 && !(only = profile_find(argv[2])))
 		return runcmd_usage_error("unknown profile \"%s\"", argv[2]);
+	if (argc == 3 && strcmp(argv[1], "--cases") == 0)
+		return cmd_list_cases(argv[2]);
 	if (argc != 1 && !only)
-		return runcmd_usage_error("%s", "usage: sockspec list [--profile NAME]");
+		return runcmd_usage_error("%s",
+		                          "usage: sockspec list [--profile NAME | --cases DIR]");
 	for (size_t i = 0; i < n; i++) {
 		if (only && only != &all[i])
 			continue;
@@ -83,8 +146,8 @@ static int cmd_check(int argc, char **argv)
 		}
 		for (size_t k = 0; k < set.n; k++) {
 			struct plan *p = NULL;
-			if (parse_case(set.files[k].name, set.files[k].data, set.files[k].len, &p,
-			               err, sizeof(err)) < 0) {
+			if (parse_case_opts(set.files[k].name, set.files[k].data, set.files[k].len,
+			                    PARSE_OWN_FAMILIES, &p, err, sizeof(err)) < 0) {
 				fprintf(stderr, "%s\n", err);
 				bad = 1;
 			} else {

@@ -268,7 +268,7 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 {
 	const char *why = skip_reason(p, st->o, st->target);
 	struct report_entry e = {.id = p->id,
-	                         .family = plan_family_name(p->family),
+	                         .family = p->family_name,
 	                         .description = p->description,
 	                         .file = file};
 	struct engine_result res = {0};
@@ -310,7 +310,8 @@ int run_set_load(struct run_set *rs, struct case_set *files, char *err, size_t e
 	}
 	for (size_t i = 0; i < rs->files.n; i++) {
 		const struct case_file *f = &rs->files.files[i];
-		if (parse_case(f->name, f->data, f->len, &rs->plans[i], err, errlen) < 0) {
+		if (parse_case_opts(f->name, f->data, f->len, rs->files.own ? PARSE_OWN_FAMILIES : 0,
+		                    &rs->plans[i], err, errlen) < 0) {
 			run_set_free(rs);
 			return RUN_BAD_CASES;
 		}

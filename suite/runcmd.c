@@ -38,7 +38,7 @@ const char runcmd_usage[] =
     "                     [--framing line|chunk] [--case GLOB]... [--exclude GLOB]...\n"
     "                     [--format text|json|junit|tap] [--output FILE]\n"
     "                     [--timeout-scale X] [--seed N] [--ipv6 | --unix] [-v]\n"
-    "       sockspec list [--profile NAME]\n"
+    "       sockspec list [--profile NAME | --cases DIR]\n"
     "       sockspec check FILE...\n"
     "\n"
     "run: checks a server against scripted TCP/UDP exchanges (case files).\n"

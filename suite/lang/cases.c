@@ -142,6 +142,7 @@ int cases_load(const char *path, struct case_set *out, char *err, size_t errlen)
 	}
 	if (out->n > 1)
 		qsort(out->files, out->n, sizeof(*out->files), by_name);
+	out->own = 1;
 	return 0;
 }
 

@@ -30,6 +30,7 @@ struct case_file {
 struct case_set {
 	struct case_file *files; /* sorted by name (owned) */
 	size_t n;                /* entries */
+	int own;                 /* read by cases_load(): the user's suite, own families allowed */
 };
 
 /* The embedded files of one profile. Returns 0 (possibly n == 0) or -1. */

@@ -184,7 +184,31 @@ static void text_table(struct strbuf *sb, const struct report *r)
 static const char *const families[] = {"basic", "partial-recv", "framing",   "concurrency", "exit",
                                        "reuse", "limits",       "resources", NULL};
 
-#define FAMILY_COLS 9 /* the eight families and "total" */
+#define FAMILY_OWN_MAX 16 /* columns for a suite's own families (--cases) */
+
+/* The columns: the eight families, then the own families the runs hold
+ * (in the order met, at most FAMILY_OWN_MAX), then NULL for "total".
+ * Returns how many. */
+static size_t family_columns(const struct report *r, const char **cols)
+{
+	size_t n = 0, i, j, k;
+
+	while (families[n] != NULL) {
+		cols[n] = families[n];
+		n++;
+	}
+	for (i = 0; i < r->nruns; i++) {
+		for (j = 0; j < r->runs[i].ncases; j++) {
+			const char *f = report_nz(r->runs[i].cases[j].family);
+			for (k = 0; k < n && strcmp(cols[k], f) != 0; k++)
+				;
+			if (k == n && n < 8 + FAMILY_OWN_MAX && f[0] != '\0')
+				cols[n++] = f;
+		}
+	}
+	cols[n++] = NULL;
+	return n;
+}
 
 static void family_cell(const struct report_run *run, const char *family, char *out, size_t cap)
 {
@@ -212,32 +236,34 @@ static void row_name(const struct report_run *run, char *out, size_t cap)
 
 static void family_table(struct strbuf *sb, const struct report *r)
 {
-	size_t width[FAMILY_COLS + 1], i, k;
+	const char *cols[8 + FAMILY_OWN_MAX + 1];
+	const size_t ncols = family_columns(r, cols);
+	size_t width[8 + FAMILY_OWN_MAX + 2], i, k;
 	char cell[64], name[256];
 
 	width[0] = strlen("profile");
-	for (k = 0; k < FAMILY_COLS; k++)
-		width[k + 1] = strlen(families[k] ? families[k] : "total");
+	for (k = 0; k < ncols; k++)
+		width[k + 1] = strlen(cols[k] ? cols[k] : "total");
 	for (i = 0; i < r->nruns; i++) {
 		row_name(&r->runs[i], name, sizeof(name));
 		if (text_width(name) > width[0])
 			width[0] = text_width(name);
-		for (k = 0; k < FAMILY_COLS; k++) {
-			family_cell(&r->runs[i], families[k], cell, sizeof(cell));
+		for (k = 0; k < ncols; k++) {
+			family_cell(&r->runs[i], cols[k], cell, sizeof(cell));
 			if (strlen(cell) > width[k + 1])
 				width[k + 1] = strlen(cell);
 		}
 	}
 	strbuf_printf(sb, "%-*s", (int)width[0], "profile");
-	for (k = 0; k < FAMILY_COLS; k++)
-		strbuf_printf(sb, "  %*s", (int)width[k + 1], families[k] ? families[k] : "total");
+	for (k = 0; k < ncols; k++)
+		strbuf_printf(sb, "  %*s", (int)width[k + 1], cols[k] ? cols[k] : "total");
 	strbuf_putc(sb, '\n');
 	for (i = 0; i < r->nruns; i++) {
 		row_name(&r->runs[i], name, sizeof(name));
 		strbuf_put_str(sb, name, &text_esc);
 		strbuf_pad(sb, width[0] - text_width(name));
-		for (k = 0; k < FAMILY_COLS; k++) {
-			family_cell(&r->runs[i], families[k], cell, sizeof(cell));
+		for (k = 0; k < ncols; k++) {
+			family_cell(&r->runs[i], cols[k], cell, sizeof(cell));
 			strbuf_printf(sb, "  %*s", (int)width[k + 1], cell);
 		}
 		strbuf_putc(sb, '\n');
