@@ -152,7 +152,8 @@ static const struct expect_kind *expect_kind_of(const struct lex_token *t)
 	for (ek = expect_kinds; ek->word != NULL; ek++)
 		if (is_word(t, ek->word))
 			return ek;
-	if (t->kind == LEX_STRING || is_word(t, "hex") || is_word(t, "range"))
+	if (t->kind == LEX_STRING || is_word(t, "hex") || is_word(t, "range") || is_word(t, "u8") ||
+	    is_word(t, "u16be") || is_word(t, "u32be"))
 		return &expect_bytes;
 	return NULL;
 }
