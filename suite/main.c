@@ -25,19 +25,36 @@
 #define SOCKSPEC_VERSION "0.0.0"
 #endif
 
-/* Adds p's family to the table (names[], counts[], at most max) of a suite. */
-static void count_family(const struct plan *p, const char **names, size_t *counts, size_t *n,
-                         size_t max)
+/* One family of a suite and its count of cases. */
+struct family_count {
+	const char *name; /* the plan's family_name */
+	size_t cases;
+};
+
+/* Adds p's family to the table fc (n used, at most max). */
+static void count_family(const struct plan *p, struct family_count *fc, size_t *n, size_t max)
 {
 	size_t f;
 
-	for (f = 0; f < *n && strcmp(names[f], p->family_name) != 0; f++)
+	for (f = 0; f < *n && strcmp(fc[f].name, p->family_name) != 0; f++)
 		;
 	if (f == *n && *n == max)
 		return;
 	if (f == *n)
-		names[(*n)++] = p->family_name;
-	counts[f]++;
+		fc[(*n)++] = (struct family_count){p->family_name, 0};
+	fc[f].cases++;
+}
+
+/* The bundled families first, in their order, then own ones by name. */
+static int by_taxonomy(const void *a, const void *b)
+{
+	const char *x = ((const struct family_count *)a)->name;
+	const char *y = ((const struct family_count *)b)->name;
+	enum plan_family fx = PLAN_FAMILY_OWN, fy = PLAN_FAMILY_OWN;
+
+	(void)plan_family_parse(x, strlen(x), &fx);
+	(void)plan_family_parse(y, strlen(y), &fy);
+	return fx != fy ? (int)fx - (int)fy : strcmp(x, y);
 }
 
 /* sockspec list --cases DIR: the suite's families, each marked bundled
@@ -46,8 +63,8 @@ static int cmd_list_cases(const char *path)
 {
 	struct case_set set;
 	struct plan **plans;
-	const char *names[64];
-	size_t counts[64] = {0}, nf = 0, k, bad = 0;
+	struct family_count fc[64];
+	size_t nf = 0, k, bad = 0;
 	char err[PARSE_ERR_MAX];
 
 	if (cases_load(path, &set, err, sizeof(err)) < 0) {
@@ -66,14 +83,16 @@ static int cmd_list_cases(const char *path)
 			fprintf(stderr, "%s\n", err);
 			bad = 1;
 		} else {
-			count_family(plans[k], names, counts, &nf, sizeof(names) / sizeof(names[0]));
+			count_family(plans[k], fc, &nf, sizeof(fc) / sizeof(fc[0]));
 		}
 	}
+	qsort(fc, nf, sizeof(fc[0]), by_taxonomy);
 	printf("%-31s %5s  %s\n", "family", "cases", "taxonomy");
 	for (k = 0; k < nf; k++) {
 		enum plan_family f;
-		printf("%-31s %5zu  %s\n", names[k], counts[k],
-		       plan_family_parse(names[k], strlen(names[k]), &f) == 0 ? "bundled" : "own");
+		printf("%-31s %5zu  %s\n", fc[k].name, fc[k].cases,
+		       plan_family_parse(fc[k].name, strlen(fc[k].name), &f) == 0 ? "bundled"
+		                                                                   : "own");
 	}
 	for (k = 0; k < set.n; k++)
 		if (plans[k] != NULL)
