@@ -319,6 +319,46 @@ static void test_escape_quote_and_hexdump(void **state)
 	                    "  |AB.|\n");
 }
 
+/* One named group as match_regex_groups() reports it, into a fixed table. */
+struct seen_groups {
+	char text[128]; /* "name=value;" or "name unset;" for each, in order */
+};
+
+static int see_group(void *arg, const char *name, const uint8_t *value, size_t len, int set)
+{
+	struct seen_groups *g = arg;
+	size_t used = strlen(g->text);
+
+	if (set)
+		snprintf(g->text + used, sizeof(g->text) - used, "%s=%.*s;", name, (int)len,
+		         (const char *)value);
+	else
+		snprintf(g->text + used, sizeof(g->text) - used, "%s unset;", name);
+	return 0;
+}
+
+static void test_match_regex_groups(void **state)
+{
+	static const uint8_t got[] = "$12\r\nyy rest";
+	struct seen_groups g = {{0}};
+	struct match_regex *re = NULL;
+	char err[256];
+	size_t used = 0;
+	/* \$(?<len>[0-9]+)\r\n(?<x>x)?(?<ys>y+) */
+	static const char pattern[] = "\\$(?<len>[0-9]+)\r\n(?<x>x)?(?<ys>y+)";
+
+	assert_int_equal(match_regex_compile((const uint8_t *)pattern, strlen(pattern), &re, err,
+	                                     sizeof(err)),
+	                 0);
+	(void)state;
+	assert_int_equal(match_regex(re, got, sizeof(got) - 1, 0, &used), MATCH_OK);
+	assert_int_equal(used, 7);
+	assert_int_equal(match_regex_groups(re, got, see_group, &g), 0);
+	/* PCRE2's name table is sorted by name */
+	assert_string_equal(g.text, "len=12;x unset;ys=yy;");
+	match_regex_free(re);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_split_sizes),
 	    cmocka_unit_test(test_split_random_reproducible_and_bounded),
 	    cmocka_unit_test(test_escape_quote_and_hexdump),
+	    cmocka_unit_test(test_match_regex_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
