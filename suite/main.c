@@ -92,7 +92,7 @@ static int cmd_list_cases(const char *path)
 		enum plan_family f;
 		printf("%-31s %5zu  %s\n", fc[k].name, fc[k].cases,
 		       plan_family_parse(fc[k].name, strlen(fc[k].name), &f) == 0 ? "bundled"
-		                                                                   : "own");
+		                                                                  : "own");
 	}
 	for (k = 0; k < set.n; k++)
 		if (plans[k] != NULL)

@@ -16,8 +16,7 @@ static void fail_unset(struct op *op, const char *name, size_t len)
 {
 	const struct plan_var *v = plan_vars_get(&op->ctx->vars, name, len);
 
-	op_fail(op, VERDICT_FAIL,
-	        "variable ${%.*s} has no value: %s", (int)len, name,
+	op_fail(op, VERDICT_FAIL, "variable ${%.*s} has no value: %s", (int)len, name,
 	        v == NULL ? "the expectation that captures it has not run"
 	                  : "its group took no part in the match");
 }
@@ -71,8 +70,7 @@ int capture_count(struct op *op, uint64_t *n)
 	}
 	if (v != NULL && v->len > 0 && i == v->len)
 		return 0;
-	escape_quote(v != NULL ? v->value : NULL, v != NULL ? v->len : 0, 40, shown,
-	             sizeof(shown));
+	escape_quote(v != NULL ? v->value : NULL, v != NULL ? v->len : 0, 40, shown, sizeof(shown));
 	op_fail(op, VERDICT_FAIL, "variable ${%s} is %s, not a byte count", s->var, shown);
 	return -1;
 }

@@ -36,8 +36,8 @@ static uint64_t seg_width(const struct plan_seg *s)
 	                                 : s->len;
 }
 
-static int push_copy_kind(struct data_build *d, const struct lex_token *at,
-                          enum plan_seg_kind kind, const uint8_t *buf, size_t n);
+static int push_copy_kind(struct data_build *d, const struct lex_token *at, enum plan_seg_kind kind,
+                          const uint8_t *buf, size_t n);
 
 /* Whether a ${NAME} may use the variable name[0..len). */
 static int var_known(const struct parse_data_vars *vars, const uint8_t *name, size_t len)
@@ -92,8 +92,8 @@ static int seg_push(struct data_build *d, const struct lex_token *at, enum plan_
 }
 
 /* Appends a copy of buf[0..n) as a piece of that kind. */
-static int push_copy_kind(struct data_build *d, const struct lex_token *at,
-                          enum plan_seg_kind kind, const uint8_t *buf, size_t n)
+static int push_copy_kind(struct data_build *d, const struct lex_token *at, enum plan_seg_kind kind,
+                          const uint8_t *buf, size_t n)
 {
 	uint8_t *copy = NULL;
 
@@ -296,8 +296,9 @@ static int term_prefix(struct data_build *d, const struct lex_token *kw, unsigne
 			                (int)kw->len, (const char *)kw->text);
 	len = d->total - before;
 	if (len > max)
-		return fail_tok(d, kw, "%.*s cannot hold a length of %" PRIu64 " bytes (at most %" PRIu64
-		                ")", (int)kw->len, (const char *)kw->text, len, max);
+		return fail_tok(
+		    d, kw, "%.*s cannot hold a length of %" PRIu64 " bytes (at most %" PRIu64 ")",
+		    (int)kw->len, (const char *)kw->text, len, max);
 	for (i = 0; i < width; i++)
 		d->b->segs[at].bytes[i] = (uint8_t)(len >> (8 * (width - 1 - i)));
 	return 0;
@@ -341,7 +342,8 @@ int parse_data_bytes_vars(struct lex_cursor *c, int index_ok, const struct parse
 	while ((t = lex_peek(c)) != NULL) {
 		first = out->nsegs;
 		before = d.total;
-		prefixed = lex_is_word(t, "u8") || lex_is_word(t, "u16be") || lex_is_word(t, "u32be");
+		prefixed =
+		    lex_is_word(t, "u8") || lex_is_word(t, "u16be") || lex_is_word(t, "u32be");
 		rc = parse_term(&d);
 		if (rc < 0)
 			return -1;
@@ -482,19 +484,26 @@ static int regex_groups(struct lex_cursor *c, const struct lex_token *t,
 			}
 			if (s[k] != '(' || k + 3 >= n || s[k + 1] != '?')
 				continue;
-			skip = s[k + 2] == 'P' && s[k + 3] == '<' ? 4 : s[k + 2] == '<' || s[k + 2] == '\'' ? 3 : 0;
-			len = skip ? group_name(s + k + skip, n - k - skip, s[k + skip - 1] == '<' ? '>' : '\'') : 0;
+			skip = s[k + 2] == 'P' && s[k + 3] == '<'    ? 4
+			       : s[k + 2] == '<' || s[k + 2] == '\'' ? 3
+			                                             : 0;
+			len = skip ? group_name(s + k + skip, n - k - skip,
+			                        s[k + skip - 1] == '<' ? '>' : '\'')
+			           : 0;
 			if (len == 0)
 				continue;
 			if (len == 1 && s[k + skip] == 'i')
-				return lex_fail(c, t->line, t->col,
-				                "group name \"i\" is taken by ${i}: choose another");
+				return lex_fail(
+				    c, t->line, t->col,
+				    "group name \"i\" is taken by ${i}: choose another");
 			if (len >= PLAN_NAME_MAX)
 				return lex_fail(c, t->line, t->col,
-				                "group name \"%.*s\" is longer than %d bytes", (int)len,
-				                (const char *)s + k + skip, PLAN_NAME_MAX - 1);
+				                "group name \"%.*s\" is longer than %d bytes",
+				                (int)len, (const char *)s + k + skip,
+				                PLAN_NAME_MAX - 1);
 			for (g = 0; g < groups->n; g++)
-				if (strlen(groups->v[g]) == len && !memcmp(groups->v[g], s + k + skip, len))
+				if (strlen(groups->v[g]) == len &&
+				    !memcmp(groups->v[g], s + k + skip, len))
 					break;
 			if (g < groups->n)
 				continue;

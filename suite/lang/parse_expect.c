@@ -231,9 +231,8 @@ static int expect_conn(struct parser *p, struct plan_stmt *st, const struct lex_
 		return -1;
 	ek = expect_kind_of(peek(p));
 	if (ek == NULL)
-		return fail_expected(p,
-		                     "data or line, regex, timestamp, any, nothing, eof, reset, "
-		                     "closed, refused, datagram or no-datagram");
+		return fail_expected(p, "data or line, regex, timestamp, any, nothing, eof, reset, "
+		                        "closed, refused, datagram or no-datagram");
 	if (ek != &expect_bytes)
 		take(p);
 	st->op = ek->op;

@@ -120,8 +120,7 @@ const struct plan_seg *plan_bytes_unset(const struct plan_bytes *b, const struct
 }
 
 /* The value of the variable a VAR piece names (empty when unset). */
-static const uint8_t *var_value(const struct plan_vars *vars, const struct plan_seg *s,
-                                size_t *len)
+static const uint8_t *var_value(const struct plan_vars *vars, const struct plan_seg *s, size_t *len)
 {
 	const struct plan_var *v = plan_vars_get(vars, (const char *)s->bytes, s->len);
 

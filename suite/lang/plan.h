@@ -243,14 +243,14 @@ int plan_bytes_render_vars(const struct plan_bytes *b, long index, const struct 
  * language allows can be written or compared piece by piece without
  * rendering it whole. */
 struct plan_cursor {
-	const struct plan_bytes *b; /* the data (not owned) */
+	const struct plan_bytes *b;   /* the data (not owned) */
 	const struct plan_vars *vars; /* values of ${NAME} (not owned; may be NULL) */
-	char index[24];             /* ${i} in decimal */
-	size_t index_len;           /* its digits */
-	size_t seg;                 /* current piece */
-	size_t rep;                 /* repetition of that piece */
-	size_t off;                 /* byte within that repetition */
-	uint64_t pos;               /* bytes before the cursor */
+	char index[24];               /* ${i} in decimal */
+	size_t index_len;             /* its digits */
+	size_t seg;                   /* current piece */
+	size_t rep;                   /* repetition of that piece */
+	size_t off;                   /* byte within that repetition */
+	uint64_t pos;                 /* bytes before the cursor */
 };
 
 /* Puts c at the start of b rendered with `index` for every ${i}. */

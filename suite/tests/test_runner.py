@@ -171,7 +171,7 @@ class CaseFiles(Clean):
         self.assertIn("ok", out)
 
     def test_run_with_bad_case_file_is_status_2(self):
-        path = self.write("case nofamily/x\n")
+        path = self.write("case No-family/x\n")  # own families are fine, this name is not
         status, _, err, _ = sockspec("run", "--cases", path, "--target",
                                      f"{BIN}/ref-echo -b {{addr}}")
         self.assertEqual(status, 2)

@@ -347,9 +347,9 @@ static void test_match_regex_groups(void **state)
 	/* \$(?<len>[0-9]+)\r\n(?<x>x)?(?<ys>y+) */
 	static const char pattern[] = "\\$(?<len>[0-9]+)\r\n(?<x>x)?(?<ys>y+)";
 
-	assert_int_equal(match_regex_compile((const uint8_t *)pattern, strlen(pattern), &re, err,
-	                                     sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    match_regex_compile((const uint8_t *)pattern, strlen(pattern), &re, err, sizeof(err)),
+	    0);
 	(void)state;
 	assert_int_equal(match_regex(re, got, sizeof(got) - 1, 0, &used), MATCH_OK);
 	assert_int_equal(used, 7);

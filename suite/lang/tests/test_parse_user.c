@@ -35,9 +35,10 @@ static void test_user_own_family(void **state)
 
 	(void)state;
 	/* the embedded cases keep the eight families */
-	parse_fails("case resp/ping\n", NAME ":1:6: unknown family \"resp\": use basic, "
-	                                "partial-recv, framing, concurrency, exit, reuse, limits "
-	                                "or resources");
+	parse_fails("case resp/ping\n",
+	            NAME ":1:6: unknown family \"resp\": use basic, "
+	                 "partial-recv, framing, concurrency, exit, reuse, limits "
+	                 "or resources");
 	p = parse_own("case resp/ping\n", err, sizeof(err));
 	assert_non_null(p);
 	assert_int_equal(p->family, PLAN_FAMILY_OWN);
@@ -54,7 +55,7 @@ static void test_user_own_family(void **state)
 	plan_free(p);
 	assert_null(parse_own("case Http2/x\n", err, sizeof(err)));
 	assert_string_equal(err, NAME ":1:6: bad family \"Http2\": use a lowercase letter, then "
-	                             "lowercase letters, digits or -, at most 31 bytes");
+	                              "lowercase letters, digits or -, at most 31 bytes");
 	assert_null(parse_own("case abcdefghijklmnopqrstuvwxyzabcdef/x\n", err, sizeof(err)));
 	assert_non_null(strstr(err, "bad family \"abcdefghijklmnopqrstuvwxyzabcdef\""));
 	assert_int_equal(plan_family_valid("a-1", 3), 1);
@@ -77,7 +78,9 @@ static void test_user_length_prefixes(void **state)
 	/* 00 05 h e l l o */
 	assert_rendered(&p->stmts[1].data, 0, LIT("\x00\x05hello"));
 	/* 02 a b, 00 00 00 01 ff */
-	assert_rendered(&p->stmts[2].data, 0, LIT("\x02" "ab\x00\x00\x00\x01\xff"));
+	assert_rendered(&p->stmts[2].data, 0,
+	                LIT("\x02"
+	                    "ab\x00\x00\x00\x01\xff"));
 	/* 01 2c, then 300 x */
 	assert_int_equal(plan_bytes_render(&p->stmts[3].data, 0, &out, &len), 0);
 	assert_int_equal(len, 302);
@@ -103,13 +106,14 @@ static void test_user_length_prefixes(void **state)
 
 static void test_user_capture_variables(void **state)
 {
-	struct plan *p = parse_ok(HDR "connect c\n"
-	                              "expect c regex \"\\\\\\$(?<len>[0-9]+)\\r\\n(?P<v>x)?(?'w'y)\"\n"
-	                              "write c \"GET ${v}/${len}\" \"!\"\n"
-	                              "expect c regex \"${len}(?<again>.)\"\n"
-	                              "expect c any ${len}\n"
-	                              "expect c any u32be within 1s\n"
-	                              "expect c any 7\n");
+	struct plan *p =
+	    parse_ok(HDR "connect c\n"
+	                 "expect c regex \"\\\\\\$(?<len>[0-9]+)\\r\\n(?P<v>x)?(?'w'y)\"\n"
+	                 "write c \"GET ${v}/${len}\" \"!\"\n"
+	                 "expect c regex \"${len}(?<again>.)\"\n"
+	                 "expect c any ${len}\n"
+	                 "expect c any u32be within 1s\n"
+	                 "expect c any 7\n");
 	struct plan_vars vars = {0};
 	const struct plan_stmt *w = &p->stmts[2];
 
