@@ -25,9 +25,9 @@
 #define MISSING_CASE "missing case header: the first statement must be \"case FAMILY/NAME\""
 
 static const char *const reserved_words[] = {
-    "exit",   "second-instance", "fds",       "threads",     "children", "rss",
-    "line",   "regex",           "timestamp", "nothing",     "eof",      "reset",
-    "closed", "refused",         "datagram",  "no-datagram", "mappings", NULL};
+    "exit",     "second-instance", "fds",      "threads", "children", "rss",    "line",
+    "regex",    "timestamp",       "nothing",  "eof",     "reset",    "closed", "refused",
+    "datagram", "no-datagram",     "mappings", "any",     NULL};
 
 /* Grows an array to hold at least `need` entries of `size` bytes.
  * Returns the (possibly moved) array, or NULL with arr untouched. */

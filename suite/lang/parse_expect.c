@@ -170,6 +170,17 @@ static int expect_regex(struct parser *p, struct plan_stmt *st)
 		return fail_expected(p, "a regex string (out of memory)");
 	if (parse_data_regex_vars(&p->cur, p->depth > 0, parse_vars(p), &st->data, g) < 0)
 		goto out;
+	for (i = 1; g->n > 0 && i <= p->depth; i++) {
+		/* instances run at once: one's capture would change what another
+		 * is sending or matching */
+		if (p->blocks[i].open->op == PLAN_PARALLEL) {
+			fail_tok(p, t,
+			         "a regex inside a parallel body cannot capture \"%s\": "
+			         "capture before the block",
+			         g->v[0]);
+			goto out;
+		}
+	}
 	for (i = 0; i < g->n; i++) {
 		if (!parse_names_has(&p->vars, g->v[i]) && p->vars.n == PLAN_VARS_MAX) {
 			fail_tok(p, t, "more than %d capture variables in one case", PLAN_VARS_MAX);

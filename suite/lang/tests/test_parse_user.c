@@ -176,6 +176,11 @@ static void test_user_capture_errors(void **state)
 	            NAME ":4:14: a variable is not allowed in hex data");
 	parse_fails(HDR "connect c\nexpect c regex \"(?<i>.)\"\n",
 	            NAME ":3:16: group name \"i\" is taken by ${i}: choose another");
+	parse_fails(HDR "connect any\n",
+	            NAME ":2:9: \"any\" is a reserved word, not a connection name");
+	parse_fails(HDR "parallel 2\nconnect c\nrepeat 2\nexpect c regex \"(?<n>.)\"\nend\nend\n",
+	            NAME ":5:16: a regex inside a parallel body cannot capture \"n\": capture "
+	                 "before the block");
 	parse_fails(HDR "connect c\nexpect c any\n",
 	            NAME ":3:13: expected a byte count, ${VAR}, u8, u16be or u32be after \"any\"");
 	parse_fails(HDR "repeat 2\nconnect c\nexpect c any ${i}\nend\n",
