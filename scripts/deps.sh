@@ -12,8 +12,6 @@ set -euo pipefail
 # here wrote (a Node.js echo server, socat fork EXEC:cat).
 packages=(cmake make gcc libc6-dev pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3
 	nodejs socat)
-# redis-server: the RESP example suite (suite/examples/redis) runs against it.
-packages+=(redis-server)
 for extra in "$@"; do
 	case "$extra" in
 	bench) ;;
@@ -21,6 +19,8 @@ for extra in "$@"; do
 	*) echo "deps.sh: unknown set '$extra' (expected bench or fuzz)" >&2; exit 2 ;;
 	esac
 done
+# redis-server: the RESP example suite (suite/examples/redis) runs against it.
+packages+=(redis-server)
 
 missing=()
 for p in "${packages[@]}"; do

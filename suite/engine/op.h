@@ -75,11 +75,11 @@ struct casectx {
 	int exit_expected;             /* the target's exit is part of the case now */
 	struct conn *conns;            /* connections not yet freed */
 	struct fiber *fibers;          /* fibers not yet freed (fiber.c) */
+	struct plan_vars vars;         /* capture variables set so far (regex named groups) */
 	struct snapshot snaps[OP_SNAP_MAX];
 	size_t nsnaps; /* snapshots taken */
 	struct measured measured[OP_MEASURE_MAX];
 	size_t nmeasured;       /* durations measured */
-	struct plan_vars vars;  /* capture variables set so far (regex named groups) */
 	uint8_t scratch[65536]; /* read buffer lent to libuv */
 };
 
