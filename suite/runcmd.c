@@ -310,6 +310,10 @@ static int check_setup(const struct planned *runs, size_t n, const struct run_ar
 		int socktype = runs[i].prof ? runs[i].prof->socktype : 0;
 		if (runs[i].idle)
 			continue;
+		if (runs[i].command && !a->target &&
+		    target_check_reference(runs[i].command, err, sizeof(err) - 16) < 0)
+			return setup_error(a->all ? "--all" : "",
+			                   strcat(err, a->all ? "" : "; give --target"));
 		if (runs[i].command && target_check_command(runs[i].command, err, sizeof(err)) < 0)
 			return setup_error(a->target ? "--target" : runs[i].prof->name, err);
 		if (a->connect && target_check_connect(a->connect, socktype, err, sizeof(err)) < 0)
