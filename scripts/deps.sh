@@ -19,6 +19,9 @@ for extra in "$@"; do
 	*) echo "deps.sh: unknown set '$extra' (expected bench or fuzz)" >&2; exit 2 ;;
 	esac
 done
+# man-db and mandoc: the install test (suite/tests/test_install.py)
+# renders sockspec(1) with man -l and lints it with mandoc -Tlint.
+packages+=(man-db mandoc)
 
 missing=()
 for p in "${packages[@]}"; do
