@@ -61,7 +61,11 @@ int bindir_places(const char *exe, const char *rel, struct bindir_places *out)
 		return -ENOMEM;
 	}
 	append_segments(out->exe_dir, exe);
-	*strrchr(out->exe_dir, '/') = '\0'; /* the binary's name; exe is absolute */
+	if (!strrchr(out->exe_dir, '/')) { /* "/", "/.": no binary named */
+		bindir_places_free(out);
+		return -EINVAL;
+	}
+	*strrchr(out->exe_dir, '/') = '\0'; /* the binary's name */
 	strcpy(out->libexec, out->exe_dir);
 	if (rel[0] == '/')
 		out->libexec[0] = '\0';

@@ -32,7 +32,8 @@ struct bindir_places {
  * and rel, relative to its directory ("../libexec/sockspec"): "." and ".."
  * are resolved as text (exe comes from /proc/self/exe, which has no
  * symlinks left), never above "/". Returns 0, or -EINVAL when exe is
- * not absolute, -ENOMEM; free with bindir_places_free(). */
+ * not absolute or names no file ("/"), -ENOMEM; free with
+ * bindir_places_free(). */
 int bindir_places(const char *exe, const char *rel, struct bindir_places *out);
 
 void bindir_places_free(struct bindir_places *p);

@@ -65,7 +65,7 @@ static void test_bindir_root(void **state)
 	expect_places("/bin/sockspec", "..", "/", "/bin");
 }
 
-static void test_bindir_relative_exe(void **state)
+static void test_bindir_not_a_file(void **state)
 {
 	struct bindir_places p;
 
@@ -73,6 +73,9 @@ static void test_bindir_relative_exe(void **state)
 	assert_int_equal(bindir_places("bin/sockspec", "../libexec/sockspec", &p), -EINVAL);
 	assert_null(p.libexec);
 	assert_null(p.exe_dir);
+	assert_int_equal(bindir_places("/", "../libexec/sockspec", &p), -EINVAL);
+	assert_int_equal(bindir_places("/./", "../libexec/sockspec", &p), -EINVAL);
+	assert_null(p.libexec);
 }
 
 /* The directory this test program is in, as readlink sees it. */
@@ -125,7 +128,7 @@ int main(void)
 	    cmocka_unit_test(test_bindir_installed_layout),
 	    cmocka_unit_test(test_bindir_dots_and_slashes),
 	    cmocka_unit_test(test_bindir_root),
-	    cmocka_unit_test(test_bindir_relative_exe),
+	    cmocka_unit_test(test_bindir_not_a_file),
 	    cmocka_unit_test(test_bindir_build_tree),
 	    cmocka_unit_test(test_bindir_missing_reference),
 	};
