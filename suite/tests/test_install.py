@@ -118,8 +118,7 @@ class Install(unittest.TestCase):
         """The installed binary, run from /, passes every profile."""
         r = run([self.sockspec, "run", "--all"], timeout=240)
         passed = self.assert_run_ok(r, min_passed=250)
-        self.assertIn(f"== echo-once (line framing): {self.prefix}/libexec/sockspec/ref-echo ",
-                      r.stdout)
+        self.assertIn(f"{self.prefix}/libexec/sockspec/ref-echo ", r.stdout)  # the command
         print(f"\n  installed run --all from /: {passed} passed", file=sys.stderr)
 
     def test_relocated(self):
@@ -133,8 +132,7 @@ class Install(unittest.TestCase):
             r = run([os.path.join(moved, "bin", "sockspec"), "run", "--profile", profile,
                      "--case", "basic/*"])
             self.assert_run_ok(r)
-            self.assertRegex(r.stdout, rf"== {profile} \(line framing\): "
-                             rf"{re.escape(moved)}/libexec/sockspec/ref-")
+            self.assertIn(f"{moved}/libexec/sockspec/ref-", r.stdout)  # the command
 
     def test_destdir_staging(self):
         """make install PREFIX=/opt/... DESTDIR=D stages under D, and the
