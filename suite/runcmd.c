@@ -298,6 +298,7 @@ static int plan_run(struct planned *p, const struct run_args *a, unsigned char *
 static int check_setup(const struct planned *runs, size_t n, const struct run_args *a,
                        const unsigned char *hits)
 {
+	static const char hint[] = "; give --target"; /* a reference server is missing */
 	char err[ERR_MAX];
 
 	for (size_t g = 0; g < a->nonly; g++) {
@@ -311,9 +312,8 @@ static int check_setup(const struct planned *runs, size_t n, const struct run_ar
 		if (runs[i].idle)
 			continue;
 		if (runs[i].command && !a->target &&
-		    target_check_reference(runs[i].command, err, sizeof(err) - 16) < 0)
-			return setup_error(a->all ? "--all" : "",
-			                   strcat(err, a->all ? "" : "; give --target"));
+		    target_check_reference(runs[i].command, err, sizeof(err) - sizeof(hint)) < 0)
+			return setup_error(a->all ? "--all" : "", strcat(err, a->all ? "" : hint));
 		if (runs[i].command && target_check_command(runs[i].command, err, sizeof(err)) < 0)
 			return setup_error(a->target ? "--target" : runs[i].prof->name, err);
 		if (a->connect && target_check_connect(a->connect, socktype, err, sizeof(err)) < 0)
