@@ -54,14 +54,14 @@ static void put_excerpt(struct strbuf *sb, const struct timeline_event *e)
 	const char *d = e->data;
 	size_t i = 0, chars = 0, step;
 
-	strbuf_putc(sb, '"');
+	strbuf_puts(sb, "&quot;");
 	while (d[i] && chars < SEQ_LABEL) {
 		step = d[i] != '\\' || !d[i + 1] ? 1 : d[i + 1] == 'x' && d[i + 2] && d[i + 3] ? 4 : 2;
 		render_html_text(sb, d + i, step);
 		i += step;
 		chars++;
 	}
-	strbuf_puts(sb, d[i] || e->cut ? "&#8230;\"" : "\"");
+	strbuf_puts(sb, d[i] || e->cut ? "&#8230;&quot;" : "&quot;");
 	strbuf_printf(sb, " %zu B", e->bytes);
 }
 
@@ -171,11 +171,11 @@ static void arrow(struct strbuf *sb, const struct seq *q, size_t i)
 
 	strbuf_printf(sb, "<g class=\"%s\"><title>", cls);
 	render_html_text(sb, e->who, strlen(e->who));
-	strbuf_printf(sb, " %s %zu bytes: \"", e->what, e->bytes);
+	strbuf_printf(sb, " %s %zu bytes: &quot;", e->what, e->bytes);
 	render_html_text(sb, e->data, strlen(e->data));
 	/* The arrowhead is a path of its own: markers would need url(), and
 	 * the report must not contain one (it is self-contained). */
-	strbuf_printf(sb, "%s\"</title><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+	strbuf_printf(sb, "%s&quot;</title><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 	                  "<path d=\"M%d %dl%d -4v8z\"/>",
 	              e->cut ? "..." : "", from, q->y, to, q->y, to, q->y, to > from ? -9 : 9);
 	strbuf_printf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (from + to) / 2,
