@@ -18,9 +18,9 @@
 static const struct strbuf_escaper html_inline_esc = {
     "", STRBUF_ESC_C | STRBUF_ESC_XML | STRBUF_ESC_NO_C1 | STRBUF_ESC_NO_FFFF};
 /* A <pre> block: LF and TAB raw, a CR shown as \r. */
-static const struct strbuf_escaper html_block_esc = {
-    "", STRBUF_ESC_RAW_LF | STRBUF_ESC_RAW_TAB | STRBUF_ESC_C | STRBUF_ESC_XML |
-            STRBUF_ESC_NO_C1 | STRBUF_ESC_NO_FFFF};
+static const struct strbuf_escaper html_block_esc = {"", STRBUF_ESC_RAW_LF | STRBUF_ESC_RAW_TAB |
+                                                             STRBUF_ESC_C | STRBUF_ESC_XML |
+                                                             STRBUF_ESC_NO_C1 | STRBUF_ESC_NO_FFFF};
 
 void render_html_text(struct strbuf *sb, const char *s, size_t n)
 {
@@ -69,7 +69,8 @@ static const char html_style[] =
     "pre{background:#f6f8fa;padding:6px 8px;white-space:pre-wrap;margin:.3em 0}\n"
     "pre.msg{background:#ffebe9;color:#82071e}\n"
     "section.failure{border-top:2px solid #cf222e;margin-top:1.5em}\n"
-    "#filters{margin:.6em 0;padding:6px 8px;background:#f6f8fa;position:sticky;top:0}#filters label{margin-right:1em}\n"
+    "#filters{margin:.6em 0;padding:6px 8px;background:#f6f8fa;position:sticky;top:0}#filters "
+    "label{margin-right:1em}\n"
     "[hidden]{display:none!important}\n"
     "svg.seq{display:block;max-width:100%;height:auto;border:1px solid #d0d7de;margin:.5em 0}\n"
     ".seq text{font:12px ui-monospace,monospace;paint-order:stroke;stroke:#fff;"
@@ -113,14 +114,16 @@ static void header(struct strbuf *sb, const struct report *r)
 	struct report_summary s;
 
 	report_summarize(r, NULL, &s);
-	strbuf_printf(sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	                  "<title>sockspec: %u passed, %u failed, %u skipped, %u errors</title>\n",
+	strbuf_printf(sb,
+	              "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	              "<title>sockspec: %u passed, %u failed, %u skipped, %u errors</title>\n",
 	              s.pass, s.fail, s.skip, s.error);
 	strbuf_puts(sb, html_style);
 	strbuf_puts(sb, "</head>\n<body>\n<header>\n<h1>sockspec report</h1>\n");
-	strbuf_printf(sb, "<p><span class=\"pass\">%u passed</span>, <span class=\"fail\">%u "
-	                  "failed</span>, <span class=\"skip\">%u skipped</span>, <span "
-	                  "class=\"error\">%u errors</span></p>\n<dl class=\"meta\">\n",
+	strbuf_printf(sb,
+	              "<p><span class=\"pass\">%u passed</span>, <span class=\"fail\">%u "
+	              "failed</span>, <span class=\"skip\">%u skipped</span>, <span "
+	              "class=\"error\">%u errors</span></p>\n<dl class=\"meta\">\n",
 	              s.pass, s.fail, s.skip, s.error);
 	strbuf_puts(sb, "<dt>version</dt><dd>sockspec ");
 	text(sb, r->version);
@@ -146,13 +149,21 @@ static void count_cell(struct strbuf *sb, unsigned n, const char *cls)
 	              n);
 }
 
+/* The runs, one row each; started and duration only when some run has them. */
 static void runs_table(struct strbuf *sb, const struct report *r)
 {
 	struct report_summary s;
+	int started = 0, took = 0;
 
-	strbuf_puts(sb, "<h2>Runs</h2>\n<table class=\"runs\">\n<tr><th>profile</th><th>framing</th>"
-	                "<th>target</th><th>started</th><th>duration</th><th>pass</th><th>fail</th>"
-	                "<th>skip</th><th>error</th><th>total</th></tr>\n");
+	for (size_t i = 0; i < r->nruns; i++) {
+		started |= r->runs[i].started != NULL;
+		took |= r->runs[i].duration_ms != 0;
+	}
+	strbuf_printf(sb,
+	              "<h2>Runs</h2>\n<table class=\"runs\">\n<tr><th>profile</th><th>framing</th>"
+	              "<th>target</th>%s%s<th>pass</th><th>fail</th><th>skip</th><th>error</th>"
+	              "<th>total</th></tr>\n",
+	              started ? "<th>started</th>" : "", took ? "<th>duration</th>" : "");
 	for (size_t i = 0; i < r->nruns; i++) {
 		const struct report_run *run = &r->runs[i];
 
@@ -163,12 +174,18 @@ static void runs_table(struct strbuf *sb, const struct report *r)
 		text(sb, run->framing);
 		strbuf_puts(sb, "</td><td><code>");
 		text(sb, run->target);
-		strbuf_puts(sb, "</code></td><td>");
-		text(sb, run->started);
-		strbuf_puts(sb, "</td><td class=\"n\">");
-		if (run->duration_ms)
-			duration(sb, run->duration_ms);
-		strbuf_puts(sb, "</td>");
+		strbuf_puts(sb, "</code></td>");
+		if (started) {
+			strbuf_puts(sb, "<td>");
+			text(sb, run->started);
+			strbuf_puts(sb, "</td>");
+		}
+		if (took) {
+			strbuf_puts(sb, "<td class=\"n\">");
+			if (run->duration_ms)
+				duration(sb, run->duration_ms);
+			strbuf_puts(sb, "</td>");
+		}
 		count_cell(sb, s.pass, NULL);
 		count_cell(sb, s.fail, "bad");
 		count_cell(sb, s.skip, NULL);
@@ -229,8 +246,7 @@ static void each_family(const struct report *r, struct strbuf *sb,
 				fn(sb, r, r->runs[i].cases[j].family, arg);
 }
 
-static void family_head(struct strbuf *sb, const struct report *r, const char *fam,
-                        const void *arg)
+static void family_head(struct strbuf *sb, const struct report *r, const char *fam, const void *arg)
 {
 	(void)r;
 	(void)arg;
@@ -240,8 +256,7 @@ static void family_head(struct strbuf *sb, const struct report *r, const char *f
 }
 
 /* passed/judged of one run's family (skips not judged), "-" for none. */
-static void family_cell(struct strbuf *sb, const struct report *r, const char *fam,
-                        const void *arg)
+static void family_cell(struct strbuf *sb, const struct report *r, const char *fam, const void *arg)
 {
 	const struct report_run *run = arg;
 	unsigned pass = 0, judged = 0;
@@ -258,8 +273,8 @@ static void family_cell(struct strbuf *sb, const struct report *r, const char *f
 	if (judged == 0)
 		strbuf_puts(sb, "<td class=\"n\">-</td>");
 	else
-		strbuf_printf(sb, "<td class=\"n %s\">%u/%u</td>", pass == judged ? "ok" : "bad", pass,
-		              judged);
+		strbuf_printf(sb, "<td class=\"n %s\">%u/%u</td>", pass == judged ? "ok" : "bad",
+		              pass, judged);
 }
 
 static void family_table(struct strbuf *sb, const struct report *r)
@@ -299,8 +314,9 @@ static void filters(struct strbuf *sb, const struct report *r)
 
 	strbuf_puts(sb, "<form id=\"filters\" hidden>show ");
 	for (size_t k = 0; k < 4; k++)
-		strbuf_printf(sb, "<label class=\"%s\"><input type=\"checkbox\" value=\"%s\" checked> "
-		                  "%s</label>",
+		strbuf_printf(sb,
+		              "<label class=\"%s\"><input type=\"checkbox\" value=\"%s\" checked> "
+		              "%s</label>",
 		              names[k], names[k], names[k]);
 	strbuf_puts(sb, "<label>family <select><option value=\"\">all</option>");
 	each_family(r, sb, family_option, NULL);

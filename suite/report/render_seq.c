@@ -16,18 +16,18 @@
 
 #include "timeline.h"
 
-#define SEQ_LANES      6   /* client lanes drawn; more share the last one */
-#define SEQ_HEAD       30  /* events drawn before the gap of a long timeline */
-#define SEQ_TAIL       70  /* ... and after it */
-#define SEQ_LABEL      44  /* characters of an excerpt shown on an arrow */
-#define SEQ_MSG_COLS   110 /* characters per line of the failure message */
-#define SEQ_MSG_LINES  6   /* lines of it shown */
-#define SEQ_CHAR_W     7   /* px per character, 12px monospace (a little under) */
-#define SEQ_ROW        26  /* px per event */
-#define SEQ_TOP        56  /* px above the first event */
-#define SEQ_LANE0      180 /* x of the first client lane */
-#define SEQ_LANE_GAP   140 /* px between client lanes */
-#define SEQ_PAUSE      1000 /* tenths of a ms: a longer pause gets its own mark */
+#define SEQ_LANES     6    /* client lanes drawn; more share the last one */
+#define SEQ_HEAD      30   /* events drawn before the gap of a long timeline */
+#define SEQ_TAIL      70   /* ... and after it */
+#define SEQ_LABEL     44   /* characters of an excerpt shown on an arrow */
+#define SEQ_MSG_COLS  110  /* characters per line of the failure message */
+#define SEQ_MSG_LINES 6    /* lines of it shown */
+#define SEQ_CHAR_W    7    /* px per character, 12px monospace (a little under) */
+#define SEQ_ROW       26   /* px per event */
+#define SEQ_TOP       56   /* px above the first event */
+#define SEQ_LANE0     180  /* x of the first client lane */
+#define SEQ_LANE_GAP  140  /* px between client lanes */
+#define SEQ_PAUSE     1000 /* tenths of a ms: a longer pause gets its own mark */
 
 /* The geometry of one diagram. */
 struct seq {
@@ -56,7 +56,9 @@ static void put_excerpt(struct strbuf *sb, const struct timeline_event *e)
 
 	strbuf_puts(sb, "&quot;");
 	while (d[i] && chars < SEQ_LABEL) {
-		step = d[i] != '\\' || !d[i + 1] ? 1 : d[i + 1] == 'x' && d[i + 2] && d[i + 3] ? 4 : 2;
+		step = d[i] != '\\' || !d[i + 1]                 ? 1
+		       : d[i + 1] == 'x' && d[i + 2] && d[i + 3] ? 4
+		                                                 : 2;
 		render_html_text(sb, d + i, step);
 		i += step;
 		chars++;
@@ -82,10 +84,10 @@ static int names_connection(const char *msg, const char *name)
 	for (p = strstr(msg, "connection "); p; p = strstr(p + 1, "connection ")) {
 		const char *end = p + 11 + n;
 
-		if (strncmp(p + 11, name, n) == 0 && !(*end == '_' || *end == '.' || *end == '-' ||
-		                                       *end == '/' || *end == '#' ||
-		                                       (*end >= '0' && *end <= '9') ||
-		                                       ((*end | 0x20) >= 'a' && (*end | 0x20) <= 'z')))
+		if (strncmp(p + 11, name, n) == 0 &&
+		    !(*end == '_' || *end == '.' || *end == '-' || *end == '/' || *end == '#' ||
+		      (*end >= '0' && *end <= '9') ||
+		      ((*end | 0x20) >= 'a' && (*end | 0x20) <= 'z')))
 			return 1;
 	}
 	return 0;
@@ -134,8 +136,9 @@ static void head(struct strbuf *sb, const struct seq *q, size_t lane, int x)
 {
 	const struct timeline *t = q->t;
 
-	strbuf_printf(sb, "<g class=\"lane\"><rect x=\"%d\" y=\"8\" width=\"120\" height=\"26\" "
-	                  "rx=\"4\"/><text x=\"%d\" y=\"26\" text-anchor=\"middle\">",
+	strbuf_printf(sb,
+	              "<g class=\"lane\"><rect x=\"%d\" y=\"8\" width=\"120\" height=\"26\" "
+	              "rx=\"4\"/><text x=\"%d\" y=\"26\" text-anchor=\"middle\">",
 	              x - 60, x);
 	if (lane == SIZE_MAX)
 		strbuf_puts(sb, "server");
@@ -148,9 +151,9 @@ static void head(struct strbuf *sb, const struct seq *q, size_t lane, int x)
 
 static void stamp(struct strbuf *sb, int y, uint64_t at)
 {
-	strbuf_printf(sb, "<text class=\"t\" x=\"%d\" y=\"%d\" text-anchor=\"end\">+%llu.%llums</text>\n",
-	              SEQ_LANE0 - 70, y + 4, (unsigned long long)(at / 10),
-	              (unsigned long long)(at % 10));
+	strbuf_printf(
+	    sb, "<text class=\"t\" x=\"%d\" y=\"%d\" text-anchor=\"end\">+%llu.%llums</text>\n",
+	    SEQ_LANE0 - 70, y + 4, (unsigned long long)(at / 10), (unsigned long long)(at % 10));
 }
 
 /* The name of a connection drawn on the shared lane, before its label. */
@@ -175,8 +178,9 @@ static void arrow(struct strbuf *sb, const struct seq *q, size_t i)
 	render_html_text(sb, e->data, strlen(e->data));
 	/* The arrowhead is a path of its own: markers would need url(), and
 	 * the report must not contain one (it is self-contained). */
-	strbuf_printf(sb, "%s&quot;</title><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
-	                  "<path d=\"M%d %dl%d -4v8z\"/>",
+	strbuf_printf(sb,
+	              "%s&quot;</title><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+	              "<path d=\"M%d %dl%d -4v8z\"/>",
 	              e->cut ? "..." : "", from, q->y, to, q->y, to, q->y, to > from ? -9 : 9);
 	strbuf_printf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (from + to) / 2,
 	              q->y - 5);
@@ -203,8 +207,9 @@ static const char *mark_class(const char *what)
 static void mark(struct strbuf *sb, const struct seq *q, const struct timeline_event *e, int x,
                  const char *cls)
 {
-	strbuf_printf(sb, "<g class=\"mark %s\"><rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" "
-	                  "rx=\"2\"/><text x=\"%d\" y=\"%d\">",
+	strbuf_printf(sb,
+	              "<g class=\"mark %s\"><rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" "
+	              "rx=\"2\"/><text x=\"%d\" y=\"%d\">",
 	              cls, x - 5, q->y - 5, x + 9, q->y + 4);
 	if (e->kind == TIMELINE_TARGET && strcmp(e->who, "target") != 0) {
 		render_html_text(sb, e->who, strlen(e->who));
@@ -297,8 +302,9 @@ static void row(struct strbuf *sb, struct seq *q, const struct report_case *c, s
 	const struct timeline_event *e = &q->t->events[i];
 
 	if (e->kind != TIMELINE_NOTE && e->at - prev >= SEQ_PAUSE && i > 0) {
-		strbuf_printf(sb, "<text class=\"pause\" x=\"%d\" y=\"%d\" text-anchor=\"end\">"
-		                  "&#8942; %llu.%llu ms</text>\n",
+		strbuf_printf(sb,
+		              "<text class=\"pause\" x=\"%d\" y=\"%d\" text-anchor=\"end\">"
+		              "&#8942; %llu.%llu ms</text>\n",
 		              SEQ_LANE0 - 70, q->y - 4, (unsigned long long)((e->at - prev) / 10),
 		              (unsigned long long)((e->at - prev) % 10));
 		q->y += SEQ_ROW / 2;
@@ -340,8 +346,9 @@ static void rows(struct strbuf *sb, struct seq *q, const struct report_case *c)
 	}
 	for (i = 0; i < t->nevents; i++) {
 		if (i == skip_from) {
-			strbuf_printf(sb, "<text class=\"note\" x=\"%d\" y=\"%d\">&#8942; %zu events "
-			                  "not drawn (the whole timeline is below)</text>\n",
+			strbuf_printf(sb,
+			              "<text class=\"note\" x=\"%d\" y=\"%d\">&#8942; %zu events "
+			              "not drawn (the whole timeline is below)</text>\n",
 			              SEQ_LANE0 - 10, q->y + 4, skip_to - skip_from);
 			q->y += SEQ_ROW;
 			i = skip_to;
@@ -380,8 +387,9 @@ void render_seq(struct strbuf *sb, const struct report_case *c)
 	for (k = 0; k <= q.shown; k++) {
 		int x = k < q.shown ? lane_x(&q, k) : q.server_x;
 
-		strbuf_printf(sb, "<line class=\"life\" x1=\"%d\" y1=\"34\" x2=\"%d\" y2=\"%d\"/>\n",
-		              x, x, q.y - 8);
+		strbuf_printf(sb,
+		              "<line class=\"life\" x1=\"%d\" y1=\"34\" x2=\"%d\" y2=\"%d\"/>\n", x,
+		              x, q.y - 8);
 	}
 	strbuf_putn(sb, strbuf_text(&body), body.len);
 	if (body.oom)

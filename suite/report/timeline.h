@@ -24,19 +24,19 @@ enum timeline_kind {
 
 struct timeline_event {
 	enum timeline_kind kind;
-	uint64_t at;   /* tenths of a ms from the start of the case: "+1001.7ms" -> 10017 */
-	char *who;     /* "c1", "target", "runner"; "" for a note */
-	char *what;    /* "read", "connect", "Terminated"; the whole line for a note */
-	size_t bytes;  /* byte count of a data event; 0 otherwise */
-	char *data;    /* the escaped excerpt between the quotes ("Welcome!\\n"); NULL if none */
-	int cut;       /* the excerpt is shorter than bytes (the log ended it in "...") */
-	size_t lane;   /* index in timeline.lanes of a SEND, RECV or MARK; 0 otherwise */
+	uint64_t at;  /* tenths of a ms from the start of the case: "+1001.7ms" -> 10017 */
+	char *who;    /* "c1", "target", "runner"; "" for a note */
+	char *what;   /* "read", "connect", "Terminated"; the whole line for a note */
+	size_t bytes; /* byte count of a data event; 0 otherwise */
+	char *data;   /* the escaped excerpt between the quotes ("Welcome!\\n"); NULL if none */
+	int cut;      /* the excerpt is shorter than bytes (the log ended it in "...") */
+	size_t lane;  /* index in timeline.lanes of a SEND, RECV or MARK; 0 otherwise */
 };
 
 struct timeline {
 	struct timeline_event *events; /* in log order (owned) */
 	size_t nevents, cap;
-	char **lanes;  /* connection names in order of first appearance (owned) */
+	char **lanes; /* connection names in order of first appearance (owned) */
 	size_t nlanes, lanes_cap;
 };
 

@@ -33,8 +33,8 @@ static void assert_lacks(const char *haystack, const char *needle)
 	const char *p = strstr(haystack, needle);
 
 	if (p)
-		fail_msg("did not expect \"%s\" at offset %zu of\n%s", needle, (size_t)(p - haystack),
-		         haystack);
+		fail_msg("did not expect \"%s\" at offset %zu of\n%s", needle,
+		         (size_t)(p - haystack), haystack);
 }
 
 /* The failing hello case of the issue. */
@@ -51,12 +51,11 @@ static const char crlf_message[] = "hello/framing/crlf.case:15: connection c1: e
 
 static void test_html_fetches_nothing_and_escapes_everything(void **state)
 {
-	struct report *r = one_case(VERDICT_FAIL, NASTY, NASTY, "+1.0ms c1 " NASTY "\n" NASTY,
-	                            NASTY "\n" NASTY);
-	static const char *const never[] = {"src=",    "http://",      "https://",     "@import",
-	                                    "url(",    "\x01",         "\x7f",         "\xff",
-	                                    "\r",      "\xc2\x9b",     "\xef\xbf\xbe", "\xc0\xaf",
-	                                    "\xed\xa0", "<&>",         "'#"};
+	struct report *r =
+	    one_case(VERDICT_FAIL, NASTY, NASTY, "+1.0ms c1 " NASTY "\n" NASTY, NASTY "\n" NASTY);
+	static const char *const never[] = {
+	    "src=", "http://",  "https://",     "@import",  "url(",     "\x01", "\x7f", "\xff",
+	    "\r",   "\xc2\x9b", "\xef\xbf\xbe", "\xc0\xaf", "\xed\xa0", "<&>",  "'#"};
 	char *out;
 
 	(void)state;
@@ -64,8 +63,9 @@ static void test_html_fetches_nothing_and_escapes_everything(void **state)
 	out = render(r, REPORT_HTML, 0, 0);
 	for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++)
 		assert_lacks(out, never[k]);
-	assert_contains(out, "q&quot;b\\s\\n\\r\\t\\x01\\x7f\\xffe\xc3\xa9 \\xc2\\x9b\\xef\\xbf\\xbe"
-	                     "\\xed\\xa0\\x80\\xc0\\xaf\xf0\x9f\x98\x80&lt;&amp;&gt;&apos;#\\xe2\\x82");
+	assert_contains(out,
+	                "q&quot;b\\s\\n\\r\\t\\x01\\x7f\\xffe\xc3\xa9 \\xc2\\x9b\\xef\\xbf\\xbe"
+	                "\\xed\\xa0\\x80\\xc0\\xaf\xf0\x9f\x98\x80&lt;&amp;&gt;&apos;#\\xe2\\x82");
 	/* in a <pre>, LF and TAB stay, CR is shown */
 	assert_contains(out, "<pre class=\"output\">q&quot;b\\s\n\\r\t\\x01");
 	assert_int_equal(count(out, "<svg"), 1);
@@ -84,6 +84,7 @@ static void test_html_metadata_when_set(void **state)
 	assert_lacks(out, "<dt>seed");
 	assert_lacks(out, "<dt>started");
 	assert_lacks(out, "<dt>duration");
+	assert_contains(out, "<tr><th>profile</th><th>framing</th><th>target</th><th>pass</th>");
 	free(out);
 	r->seed = 4242;
 	r->started = strdup("2026-12-03T13:05:00Z");
@@ -95,10 +96,12 @@ static void test_html_metadata_when_set(void **state)
 	assert_contains(out, "<dt>version</dt><dd>sockspec 0.1.0</dd>\n<dt>seed</dt><dd>4242</dd>\n"
 	                     "<dt>started</dt><dd>2026-12-03T13:05:00Z</dd>\n"
 	                     "<dt>duration</dt><dd>1.500 s</dd>\n</dl>");
-	assert_contains(out, "<td>line</td><td><code>./ref-echo -p 0</code></td>"
-	                     "<td>2026-12-03T13:05:01Z</td><td class=\"n\">999 ms</td>"
-	                     "<td class=\"n\">1</td><td class=\"n bad\">1</td><td class=\"n\">1</td>"
-	                     "<td class=\"n bad\">1</td><td class=\"n\">4</td></tr>");
+	assert_contains(out, "<th>target</th><th>started</th><th>duration</th><th>pass</th>");
+	assert_contains(out,
+	                "<td>line</td><td><code>./ref-echo -p 0</code></td>"
+	                "<td>2026-12-03T13:05:01Z</td><td class=\"n\">999 ms</td>"
+	                "<td class=\"n\">1</td><td class=\"n bad\">1</td><td class=\"n\">1</td>"
+	                "<td class=\"n bad\">1</td><td class=\"n\">4</td></tr>");
 	assert_contains(out, "<title>sockspec: 2 passed, 1 failed, 2 skipped, 1 errors</title>");
 	free(out);
 	report_free(r);
@@ -111,8 +114,8 @@ static void test_html_summary_and_filters(void **state)
 
 	(void)state;
 	/* a suite's own family comes after the bundled ones, in their order */
-	assert_non_null(add_case(&r->runs[1], "ping/pong", "ping", "", VERDICT_PASS, 1, "", "p.case",
-	                         0, "", ""));
+	assert_non_null(add_case(&r->runs[1], "ping/pong", "ping", "", VERDICT_PASS, 1, "",
+	                         "p.case", 0, "", ""));
 	out = render(r, REPORT_HTML, 0, 0);
 	assert_contains(out, "<tr><th>profile</th><th>basic</th><th>partial-recv</th>"
 	                     "<th>framing</th><th>reuse</th><th>limits</th><th>ping</th></tr>");
@@ -162,8 +165,9 @@ static void test_html_sequence_diagram(void **state)
 	assert_contains(out, "<path class=\"x\" d=\"M173 ");
 	assert_contains(out, ">FAIL at f.case:2</text>");
 	assert_contains(out, "<text class=\"m\" x=\"120\" ");
-	assert_contains(out, ">hello/framing/crlf.case:15: connection c1: expected &quot;Hello, "
-	                     "alice!\\n&quot; within 2s, got &quot;Hello, alice\\r!\\n&quot;</text>");
+	assert_contains(out,
+	                ">hello/framing/crlf.case:15: connection c1: expected &quot;Hello, "
+	                "alice!\\n&quot; within 2s, got &quot;Hello, alice\\r!\\n&quot;</text>");
 	assert_contains(out, ">(differs at byte 12)</text>");
 	assert_contains(out, "<g class=\"mark end\"><rect x=\"315\" ");
 	free(out);

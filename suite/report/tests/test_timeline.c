@@ -17,15 +17,16 @@
 
 /* Asserts every field of event i. data NULL: the event has none. */
 static void assert_event(const struct timeline *t, size_t i, enum timeline_kind kind, uint64_t at,
-                         const char *who, const char *what, size_t bytes, const char *data,
-                         int cut, size_t lane)
+                         const char *who, const char *what, size_t bytes, const char *data, int cut,
+                         size_t lane)
 {
 	const struct timeline_event *e;
 
 	assert_true(i < t->nevents);
 	e = &t->events[i];
 	if (e->kind != kind)
-		fail_msg("event %zu (%s %s): kind %d, expected %d", i, e->who, e->what, e->kind, kind);
+		fail_msg("event %zu (%s %s): kind %d, expected %d", i, e->who, e->what, e->kind,
+		         kind);
 	assert_int_equal(e->at, at);
 	assert_string_equal(e->who, who);
 	assert_string_equal(e->what, what);
@@ -124,8 +125,16 @@ static void test_timeline_excerpt_cut_short(void **state)
 static void test_timeline_keeps_unknown_lines_as_notes(void **state)
 {
 	static const char *const lines[] = {
-	    "... (timeline truncated)", "", "+1.0ms", "+1.0ms c1", "+1.0ms c1 ", "1.0ms c1 connect",
-	    "+x.0ms c1 connect", "+1.ms c1 connect", "+1.0s c1 connect", "+99999999999999999999.0ms c1 eof",
+	    "... (timeline truncated)",
+	    "",
+	    "+1.0ms",
+	    "+1.0ms c1",
+	    "+1.0ms c1 ",
+	    "1.0ms c1 connect",
+	    "+x.0ms c1 connect",
+	    "+1.ms c1 connect",
+	    "+1.0s c1 connect",
+	    "+99999999999999999999.0ms c1 eof",
 	};
 	char text[512] = "";
 	struct timeline t = {0};
