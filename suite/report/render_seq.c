@@ -301,7 +301,7 @@ static void row(struct strbuf *sb, struct seq *q, const struct report_case *c, s
 {
 	const struct timeline_event *e = &q->t->events[i];
 
-	if (e->kind != TIMELINE_NOTE && e->at - prev >= SEQ_PAUSE && i > 0) {
+	if (e->kind != TIMELINE_NOTE && e->at > prev && e->at - prev >= SEQ_PAUSE && i > 0) {
 		strbuf_printf(sb,
 		              "<text class=\"pause\" x=\"%d\" y=\"%d\" text-anchor=\"end\">"
 		              "&#8942; %llu.%llu ms</text>\n",
