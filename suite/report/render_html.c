@@ -90,12 +90,22 @@ static const char html_style[] =
     ".seq .fail .v{font-weight:bold}\n"
     "</style>\n";
 
-/* Hides what the filters leave out; runs only where scripts may. */
+/* Hides what the filters leave out; runs only where scripts may. The
+ * page's query string can set them: report.html?verdict=fail,error&family=exit */
 static const char html_script[] =
     "<script>\n"
     "(function () {\n"
     "  var form = document.getElementById('filters');\n"
+    "  var query = new URLSearchParams(location.search);\n"
     "  form.hidden = false;\n"
+    "  if (query.has('verdict')) {\n"
+    "    var want = query.get('verdict').split(',');\n"
+    "    form.querySelectorAll('input').forEach(function (b) {\n"
+    "      b.checked = want.indexOf(b.value) >= 0;\n"
+    "    });\n"
+    "  }\n"
+    "  if (query.has('family'))\n"
+    "    form.querySelector('select').value = query.get('family');\n"
     "  function apply() {\n"
     "    var on = {}, family = form.querySelector('select').value;\n"
     "    form.querySelectorAll('input').forEach(function (b) { on[b.value] = b.checked; });\n"

@@ -6,7 +6,8 @@ self-contained (nothing it could fetch), well-formed for html.parser,
 a sequence diagram with the failure mark for every failed case and for
 no other, every byte from the server escaped; then rendered by headless
 Chromium, whose screenshot must show the page (not blank, the red
-failure marks and the blue reply arrows there). Chromium is required
+failure marks and the blue reply arrows there), and whose DOM after the
+script ran shows the filters at work. Chromium is required
 (scripts/deps.sh installs it): a missing browser fails the test.
 
 usage: test_html.py BIN_DIR   (standard library only)
@@ -122,23 +123,22 @@ def reap_orphans():
             return
 
 
-def screenshot(page, png, profile_dir):
-    """Headless Chromium renders page into png; nothing of it outlives the
-    call. Returns (status, stderr)."""
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.access(chromium, os.X_OK):
+def chromium(profile_dir, *args):
+    """Headless Chromium with args, a profile of its own in profile_dir;
+    nothing of it outlives the call. Returns (status, stdout, stderr)."""
+    binary = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.access(binary, os.X_OK):
         raise AssertionError("chromium is missing: scripts/deps.sh installs it (Debian chromium)")
-    cmd = [chromium, "--headless", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-           "--window-size=1280,2400", f"--screenshot={png}", f"--user-data-dir={profile_dir}",
-           "file://" + page]
+    cmd = [binary, "--headless", "--disable-gpu", "--no-first-run",
+           f"--user-data-dir={profile_dir}", *args]
     if os.geteuid() == 0:
         cmd.insert(1, "--no-sandbox")
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
-        _, err = proc.communicate(timeout=90)
+        out, err = proc.communicate(timeout=90)
     except subprocess.TimeoutExpired:
-        err = b"timed out after 90 s"
+        out, err = b"", b"timed out after 90 s"
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -157,7 +157,27 @@ def screenshot(page, png, profile_dir):
             if not left or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-    return proc.returncode, err.decode(errors="replace")
+    return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+class Shown(html.parser.HTMLParser):
+    """The DOM Chromium dumps after the script ran: which elements that
+    carry a verdict are hidden, and whether the filter form is."""
+
+    def __init__(self):
+        super().__init__()
+        self.shown, self.hidden, self.form_hidden, self.ids = [], [], None, {}
+        self.current = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "filters":
+            self.form_hidden = "hidden" in a
+        if "data-verdict" in a:
+            self.current = [tag, a.get("id"), a["data-verdict"], a["data-family"]]
+            (self.hidden if "hidden" in a else self.shown).append(self.current)
+        elif tag == "a" and self.current and self.current[0] == "tr":
+            self.current.append(a.get("href"))
 
 
 def png_pixels(data):
@@ -258,11 +278,39 @@ class HtmlReport(unittest.TestCase):
                       text)
         self.assertIn(">udp socket ready</text>", text)
 
+    def dump_dom(self, query):
+        profile = tempfile.mkdtemp(prefix="chromium-", dir=self.tmp)
+        status, out, err = chromium(profile, "--dump-dom",
+                                    "file://" + os.path.join(self.tmp, "hello.html") + query)
+        self.assertEqual(children_of_session(profile), [], "chromium left processes behind")
+        self.assertEqual(status, 0, err[-2000:])
+        dom = Shown()
+        dom.feed(out)
+        return dom
+
+    def test_chromium_runs_the_filters(self):
+        dom = self.dump_dom("")
+        self.assertIs(dom.form_hidden, False, "the script did not show the filters")
+        self.assertEqual(dom.hidden, [])
+        self.assertGreater(len(dom.shown), 10)
+        # a link may set them: failures of one family only
+        page = Page()
+        page.feed(self.hello.decode())
+        crlf = [s["id"] for s in page.sections if s["title"].split()[1] == "framing/crlf"]
+        self.assertEqual(len(crlf), 1)
+        dom = self.dump_dom("?verdict=fail,error&family=framing")
+        self.assertIs(dom.form_hidden, False)
+        self.assertEqual(sorted(map(tuple, dom.shown)),
+                         [("section", crlf[0], "fail", "framing"),
+                          ("tr", None, "fail", "framing", "#" + crlf[0])])
+        self.assertGreater(len(dom.hidden), 10)
+
     def test_chromium_screenshot(self):
         page = os.path.join(self.tmp, "hello.html")
         png = os.path.join(self.tmp, "hello.png")
         profile = tempfile.mkdtemp(prefix="chromium-", dir=self.tmp)
-        status, err = screenshot(page, png, profile)
+        status, _, err = chromium(profile, "--hide-scrollbars", "--window-size=1280,2400",
+                                  f"--screenshot={png}", "file://" + page)
         self.assertEqual(children_of_session(profile), [], "chromium left processes behind")
         self.assertEqual(status, 0, err[-2000:])
         with open(png, "rb") as f:
