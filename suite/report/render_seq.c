@@ -11,6 +11,7 @@
  */
 #include "render_int.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ struct seq {
 
 static int lane_x(const struct seq *q, size_t lane)
 {
+	assert(q->shown > 0); /* only events of a connection have a lane */
 	if (lane >= q->shown)
 		lane = q->shown - 1;
 	return SEQ_LANE0 + (int)lane * SEQ_LANE_GAP;
@@ -113,20 +115,35 @@ static void find_culprits(struct seq *q, const char *msg)
 	}
 }
 
+/* Characters of a target mark's text, which runs right of the server lane. */
+static size_t target_chars(const struct timeline_event *e)
+{
+	size_t n = strlen(e->what);
+
+	return strcmp(e->who, "target") != 0 ? n + strlen(e->who) + 2 : n;
+}
+
 static void layout(struct seq *q, const struct timeline *t)
 {
-	size_t i, label = 0;
+	size_t i, label = 0, right = 30;
 
 	q->t = t;
-	q->shown = t->nlanes > SEQ_LANES ? SEQ_LANES : t->nlanes ? t->nlanes : 1;
+	q->shown = t->nlanes > SEQ_LANES ? SEQ_LANES : t->nlanes;
 	q->shared = t->nlanes > SEQ_LANES;
-	for (i = 0; i < t->nevents; i++)
-		if (t->events[i].kind == TIMELINE_SEND || t->events[i].kind == TIMELINE_RECV)
-			if (excerpt_chars(&t->events[i]) > label)
-				label = excerpt_chars(&t->events[i]);
+	for (i = 0; i < t->nevents; i++) {
+		const struct timeline_event *e = &t->events[i];
+
+		if ((e->kind == TIMELINE_SEND || e->kind == TIMELINE_RECV) &&
+		    excerpt_chars(e) > label)
+			label = excerpt_chars(e);
+		if (e->kind == TIMELINE_TARGET && target_chars(e) > right && target_chars(e) < 200)
+			right = target_chars(e);
+	}
 	label = label * SEQ_CHAR_W + 40;
-	q->server_x = lane_x(q, q->shown - 1) + (label < 300 ? 300 : (int)label);
-	q->width = q->server_x + 260;
+	/* without a connection, the server lane stands where a first one would be */
+	q->server_x = (q->shown ? lane_x(q, q->shown - 1) : SEQ_LANE0 - SEQ_LANE_GAP) +
+	              (label < 300 ? 300 : (int)label);
+	q->width = q->server_x + 30 + (int)right * SEQ_CHAR_W;
 	if (q->width < SEQ_LANE0 + SEQ_MSG_COLS * SEQ_CHAR_W + 20)
 		q->width = SEQ_LANE0 + SEQ_MSG_COLS * SEQ_CHAR_W + 20;
 	q->y = SEQ_TOP;

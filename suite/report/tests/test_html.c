@@ -202,6 +202,33 @@ static void test_html_big_timeline(void **state)
 	report_free(r);
 }
 
+/* Only the server and the runner in the log: the server lane alone, the
+ * target's events on it, no cross (no connection to blame). */
+static void test_html_diagram_without_connections(void **state)
+{
+	struct report *r = one_case(VERDICT_FAIL, "exit/sigterm", "the target was still running",
+	                            "+5.0ms target Terminated\n"
+	                            "+6.0ms second-instance bind(127.0.0.1:5): Address in use\n"
+	                            "+2005.0ms runner FAIL\n",
+	                            "");
+	char *out = render(r, REPORT_HTML, 0, 0);
+
+	(void)state;
+	assert_int_equal(count(out, "<g class=\"lane\">"), 1);
+	assert_contains(out,
+	                "<g class=\"lane\"><rect x=\"280\" y=\"8\" width=\"120\" height=\"26\" "
+	                "rx=\"4\"/><text x=\"340\" y=\"26\" text-anchor=\"middle\">server</text>");
+	assert_contains(out,
+	                "<g class=\"mark target\"><rect x=\"335\" y=\"51\" width=\"10\" "
+	                "height=\"10\" rx=\"2\"/><text x=\"349\" y=\"60\">Terminated</text></g>");
+	assert_contains(out, ">second-instance: bind(127.0.0.1:5): Address in use</text>");
+	assert_contains(out, "&#8942; 1999.0 ms</text>");
+	assert_contains(out, ">FAIL at f.case:2</text>");
+	assert_lacks(out, "class=\"x\"");
+	free(out);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +237,7 @@ int main(void)
 	    cmocka_unit_test(test_html_summary_and_filters),
 	    cmocka_unit_test(test_html_sequence_diagram),
 	    cmocka_unit_test(test_html_big_timeline),
+	    cmocka_unit_test(test_html_diagram_without_connections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
