@@ -12,6 +12,8 @@ set -euo pipefail
 # here wrote (a Node.js echo server, socat fork EXEC:cat).
 packages=(cmake make gcc libc6-dev pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3
 	nodejs socat)
+# chromium: the report_html test renders the HTML report in headless Chromium.
+packages+=(chromium)
 for extra in "$@"; do
 	case "$extra" in
 	bench) ;;
