@@ -3,14 +3,16 @@
 #   make demo    run the conformance suite against the bundled servers
 #   make test    build everything and run every test (plain, ASan+UBSan, fuzz smoke)
 #   make mutation  plant each mutant of targets/mutations/ and check it is caught
+#   make install PREFIX=/usr/local DESTDIR=   build, then install (README.md: Install)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build demo test test-plain test-asan test-fuzz bench fuzz fuzz-smoke fuzz-run \
+.PHONY: all deps build install demo test test-plain test-asan test-fuzz bench fuzz fuzz-smoke fuzz-run \
 	fuzz-bench fuzz-coverage mutation clean format
 
 all: build
@@ -21,6 +23,12 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
+
+# sockspec in $(PREFIX)/bin, the reference servers in $(PREFIX)/libexec/sockspec,
+# the man page, the bash completion and the docs; staged under $(DESTDIR) when
+# given (the installed sockspec finds its servers relative to itself).
+install: build
+	DESTDIR='$(DESTDIR)' cmake --install $(BUILD) --prefix '$(PREFIX)'
 
 demo: build
 	@scripts/demo.sh $(BUILD)/bin

@@ -12,6 +12,8 @@ set -euo pipefail
 # here wrote (a Node.js echo server, socat fork EXEC:cat).
 packages=(cmake make gcc libc6-dev pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3
 	nodejs socat)
+# chromium: the report_html test renders the HTML report in headless Chromium.
+packages+=(chromium)
 for extra in "$@"; do
 	case "$extra" in
 	bench) ;;
@@ -19,6 +21,9 @@ for extra in "$@"; do
 	*) echo "deps.sh: unknown set '$extra' (expected bench or fuzz)" >&2; exit 2 ;;
 	esac
 done
+# man-db and mandoc: the install test (suite/tests/test_install.py)
+# renders sockspec(1) with man -l and lints it with mandoc -Tlint.
+packages+=(man-db mandoc)
 # redis-server: the RESP example suite (suite/examples/redis) runs against it.
 packages+=(redis-server)
 

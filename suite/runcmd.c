@@ -36,7 +36,7 @@ const char runcmd_usage[] =
     "usage: sockspec run  [--profile NAME | --cases PATH]... [--all]\n"
     "                     [--target 'COMMAND ... {port} ...' | --connect ADDR]\n"
     "                     [--framing line|chunk] [--case GLOB]... [--exclude GLOB]...\n"
-    "                     [--format text|json|junit|tap] [--output FILE]\n"
+    "                     [--format text|json|junit|tap|html] [--output FILE]\n"
     "                     [--timeout-scale X] [--seed N] [--ipv6 | --unix] [-v]\n"
     "       sockspec list [--profile NAME | --cases DIR]\n"
     "       sockspec check FILE...\n"
@@ -54,7 +54,7 @@ const char runcmd_usage[] =
     "  --framing F      line (default) or chunk: which cases apply\n"
     "  --case GLOB      only cases whose id matches (e.g. 'exit/*'); repeatable\n"
     "  --exclude GLOB   leave out matching cases; repeatable\n"
-    "  --format F       text (default), json, junit or tap\n"
+    "  --format F       text (default), json, junit, tap or html (one self-contained page)\n"
     "  --output FILE    write the report there, atomically (progress stays on stdout)\n"
     "  --timeout-scale X  multiply every timeout, 0.01 to 1000 (slow machines, sanitizers)\n"
     "  --seed N         seed of random splits (default: from the clock, printed)\n"
@@ -164,7 +164,7 @@ static int run_option(struct run_args *a, int opt, const char *arg)
 		return report_format_parse(arg, &a->format) == 0
 		           ? -1
 		           : runcmd_usage_error(
-		                 "--format: expected text, json, junit or tap, got \"%s\"", arg);
+		                 "--format: expected text, json, junit, tap or html, got \"%s\"", arg);
 	case 's':
 		return scale_parse(arg, &a->o.timeout_scale) == 0
 		           ? -1
@@ -298,6 +298,7 @@ static int plan_run(struct planned *p, const struct run_args *a, unsigned char *
 static int check_setup(const struct planned *runs, size_t n, const struct run_args *a,
                        const unsigned char *hits)
 {
+	static const char hint[] = "; give --target"; /* a reference server is missing */
 	char err[ERR_MAX];
 
 	for (size_t g = 0; g < a->nonly; g++) {
@@ -310,6 +311,9 @@ static int check_setup(const struct planned *runs, size_t n, const struct run_ar
 		int socktype = runs[i].prof ? runs[i].prof->socktype : 0;
 		if (runs[i].idle)
 			continue;
+		if (runs[i].command && !a->target &&
+		    target_check_reference(runs[i].command, err, sizeof(err) - sizeof(hint)) < 0)
+			return setup_error(a->all ? "--all" : "", strcat(err, a->all ? "" : hint));
 		if (runs[i].command && target_check_command(runs[i].command, err, sizeof(err)) < 0)
 			return setup_error(a->target ? "--target" : runs[i].prof->name, err);
 		if (a->connect && target_check_connect(a->connect, socktype, err, sizeof(err)) < 0)
@@ -490,6 +494,7 @@ int runcmd_main(int argc, char **argv, const char *version)
 	if (rc < 0 && !(r = report_new(version)))
 		rc = setup_error("", "out of memory");
 	if (rc < 0) {
+		r->seed = a.o.seed;
 		a.o.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 		progress = a.format == REPORT_TEXT || a.output;
 		a.o.progress = progress ? print_progress : NULL;

@@ -10,9 +10,9 @@
 
 int report_format_parse(const char *name, enum report_format *out)
 {
-	static const char *const names[] = {"text", "json", "junit", "tap"};
+	static const char *const names[] = {"text", "json", "junit", "tap", "html"};
 	static const enum report_format formats[] = {REPORT_TEXT, REPORT_JSON, REPORT_JUNIT,
-	                                             REPORT_TAP};
+	                                             REPORT_TAP, REPORT_HTML};
 	size_t i;
 
 	for (i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {
@@ -68,6 +68,9 @@ int report_render(const struct report *r, enum report_format fmt, int color, int
 		break;
 	case REPORT_TAP:
 		render_tap(&sb, r);
+		break;
+	case REPORT_HTML:
+		render_html(&sb, r);
 		break;
 	default:
 		return -1;

@@ -17,9 +17,10 @@ enum report_format {
 	REPORT_JSON,
 	REPORT_JUNIT,
 	REPORT_TAP,
+	REPORT_HTML,
 };
 
-/* "text", "json", "junit", "tap" -> format; 0 or -1. */
+/* "text", "json", "junit", "tap", "html" -> format; 0 or -1. */
 int report_format_parse(const char *name, enum report_format *out);
 
 /* Renders the whole report as a NUL-terminated malloc'd string (*out,

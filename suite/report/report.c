@@ -90,6 +90,7 @@ static void run_release(struct report_run *run)
 	free(run->profile);
 	free(run->target);
 	free(run->framing);
+	free(run->started);
 }
 
 void report_free(struct report *r)
@@ -102,6 +103,7 @@ void report_free(struct report *r)
 		run_release(&r->runs[i]);
 	free(r->runs);
 	free(r->version);
+	free(r->started);
 	free(r);
 }
 

@@ -35,12 +35,17 @@ struct report_run {
 	char *profile;             /* "echo-threaded" */
 	char *target;              /* command line or "connect ADDR" */
 	char *framing;             /* "line" or "chunk" */
+	char *started; /* ISO 8601 UTC start of the run */
+	uint64_t duration_ms; /* wall time of the run */
 	struct report_case *cases; /* owned array */
 	size_t ncases, cap;
 };
 
 struct report {
 	char *version;           /* sockspec version */
+	uint64_t seed; /* --seed, or the one drawn from the clock */
+	char *started; /* ISO 8601 UTC start of the invocation, "2026-12-03T13:05:00Z" */
+	uint64_t duration_ms; /* wall time of the invocation */
 	struct report_run *runs; /* owned array */
 	size_t nruns, cap;
 };

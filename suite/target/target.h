@@ -156,10 +156,18 @@ const char *target_announced(const struct target *t);
 const char *target_stdout(const struct target *t, size_t *len);
 const char *target_stderr(const struct target *t, size_t *len);
 
-/* The directory of the running binary (reference servers are built
- * and installed next to it), single-quoted for a command template's
- * word splitting: "'/usr/lib/sockspec'". "'.'" when it cannot be told;
- * NULL when memory ran out. Free it. */
+/* The directory of the reference servers, found from the running
+ * binary's path (bindir.h): EXE_DIR/../libexec/sockspec when it holds
+ * them (an installed tree), else EXE_DIR (the build tree, where they
+ * are built next to the runner). Single-quoted for a command template's
+ * word splitting: "'/usr/libexec/sockspec'". "'.'" when it cannot be
+ * told; NULL when memory ran out. Free it. */
 char *target_bin_dir(void);
+
+/* Checks that the program of command, a profile's reference command with
+ * {bin} filled in, can be executed. Returns 0, or -1 with err naming the
+ * server and both places it was looked for: "no reference server
+ * ref-echo in /x/libexec/sockspec or /x/bin". */
+int target_check_reference(const char *command, char *err, size_t errlen);
 
 #endif

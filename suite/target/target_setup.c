@@ -5,12 +5,11 @@
  * first case. Memory is released by the last libuv close callback,
  * after target_free().
  */
-#define _GNU_SOURCE /* asprintf */
+#define _GNU_SOURCE
 #include "target_int.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,21 +400,4 @@ void target_free(struct target *t)
 	t->open = t->handles;
 	for (int i = 0; i < t->handles; i++)
 		uv_close(h[i], on_target_closed);
-}
-
-/* The directory this binary is in, single-quoted for the target's word
- * splitting (reference servers are built next to it). */
-char *target_bin_dir(void)
-{
-	char path[PATH_MAX], *q;
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-
-	if (n < 0)
-		return strdup("'.'");
-	path[n] = '\0';
-	if (strchr(path, '\''))
-		return strdup("'.'");
-	if (asprintf(&q, "'%s'", dirname(path)) < 0)
-		return NULL;
-	return q;
 }
