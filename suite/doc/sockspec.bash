@@ -86,7 +86,7 @@ _sockspec()
 	run)
 		_sockspec_reply "$cur" "$(printf '%s\n' $run_opts)" ;;
 	list)
-		_sockspec_reply "$cur" '--profile' ;;
+		_sockspec_reply "$cur" $'--profile\n--cases' ;;
 	check)
 		_sockspec_files "$cur" ;;
 	esac

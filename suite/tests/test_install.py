@@ -238,7 +238,7 @@ class Install(unittest.TestCase):
         self.assertEqual(self.complete("sockspec", "run", "--profile", "hello", "--case",
                                        "exit/sig"), ["exit/sigint", "exit/sigterm"])
         self.assertEqual(self.complete("sockspec", "run", "--output", "pre"), ["prefix"])
-        self.assertEqual(self.complete("sockspec", "list", "--"), ["--profile"])
+        self.assertEqual(self.complete("sockspec", "list", "--"), ["--profile", "--cases"])
         run_opts = set(self.complete("sockspec", "run", "-"))
         self.assertEqual(sorted(o for o in self.long_options() - {"--version"}
                                 if o not in run_opts), [], "options of --help not completed")
