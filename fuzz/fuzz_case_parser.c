@@ -8,7 +8,9 @@
  * text (plan_text.c), parses again to an equal plan (so writing that
  * gives the same text: the writer reads nothing plan_text_equal() skips). Every DATA of the plan
  * (up to 8 KiB) renders to plan_bytes_len() bytes, and a cursor reading it in small steps, or
- * skipping into it, sees exactly those bytes. Everything is freed, so
+ * skipping into it, sees exactly those bytes (${NAME} pieces, with no
+ * captured value, render empty). Inputs are parsed as a user suite's
+ * files are, so own family names are taken too. Everything is freed, so
  * LeakSanitizer sees a leak on either path.
  */
 #include <stddef.h>
@@ -125,7 +127,8 @@ static void check_plan(const struct plan *p)
 	char err[PARSE_ERR_MAX], *text = written(p);
 	struct plan *q = NULL;
 
-	if (parse_case(NAME, (const uint8_t *)text, strlen(text), &q, err, sizeof(err)) != 0)
+	if (parse_case_opts(NAME, (const uint8_t *)text, strlen(text), PARSE_OWN_FAMILIES, &q, err,
+	                    sizeof(err)) != 0)
 		kit_fail_text(HARNESS, "the plan, written back, does not parse", err);
 	if (!plan_text_equal(p, q))
 		kit_fail_text(HARNESS, "the plan, written back, parses to another plan", text);
@@ -138,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 	char err[PARSE_ERR_MAX];
 	struct plan *p = NULL;
 
-	if (parse_case(NAME, buf, size, &p, err, sizeof(err)) == 0) {
+	/* as a user suite's file (--cases): the eight families and any own one */
+	if (parse_case_opts(NAME, buf, size, PARSE_OWN_FAMILIES, &p, err, sizeof(err)) == 0) {
 		if (p == NULL || err[0] != '\0')
 			kit_fail_text(HARNESS, "success without a plan, or with an error", err);
 		check_plan(p);
