@@ -268,9 +268,12 @@ void render_text_header(struct strbuf *sb, const struct report *r)
 {
 	strbuf_puts(sb, "sockspec ");
 	strbuf_put_str(sb, r->version, &text_esc);
-	strbuf_printf(sb, ": seed %llu (repeat with --seed %llu), started ",
-	              (unsigned long long)r->seed, (unsigned long long)r->seed);
-	strbuf_put_str(sb, r->started, &text_esc);
+	strbuf_printf(sb, ": seed %llu (repeat with --seed %llu)", (unsigned long long)r->seed,
+	              (unsigned long long)r->seed);
+	if (report_nz(r->started)[0]) {
+		strbuf_puts(sb, ", started ");
+		strbuf_put_str(sb, r->started, &text_esc);
+	}
 	strbuf_putc(sb, '\n');
 }
 

@@ -18,8 +18,9 @@ import xml.etree.ElementTree as ET
 DIR = None  # set from argv before unittest runs
 
 VERDICTS = ("pass", "fail", "skip", "error")
-TOP_KEYS = ["tool", "version", "runs", "summary"]
-RUN_KEYS = ["profile", "target", "framing", "cases", "summary"]
+TOP_KEYS = ["tool", "version", "seed", "started", "duration_ms", "runs", "summary"]
+RUN_KEYS = ["profile", "target", "framing", "started", "duration_ms", "cases", "summary"]
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 CASE_KEYS = ["id", "family", "description", "verdict", "duration_ms", "message", "line", "file"]
 FAILED_EXTRA = ["timeline", "output"]
 TAP_LINE = re.compile(r"^(ok|not ok) (\d+) - (.*)$")
@@ -55,6 +56,9 @@ class JsonReport(unittest.TestCase):
         self.assertEqual([k for k, _ in self.pairs], TOP_KEYS)
         self.assertEqual(self.doc["tool"], "sockspec")
         self.assertIsInstance(self.doc["version"], str)
+        self.assertIsInstance(self.doc["seed"], int)
+        self.assertRegex(self.doc["started"], STAMP)
+        self.assertIsInstance(self.doc["duration_ms"], int)
 
     def test_runs_and_cases_keys_in_order(self):
         runs = as_dict(self.pairs)["runs"]
@@ -73,6 +77,8 @@ class JsonReport(unittest.TestCase):
         for run in self.doc["runs"]:
             for key in ("profile", "target", "framing"):
                 self.assertIsInstance(run[key], str)
+            self.assertRegex(run["started"], STAMP)
+            self.assertIsInstance(run["duration_ms"], int)
             for case in run["cases"]:
                 for key in ("id", "family", "description", "message", "file"):
                     self.assertIsInstance(case[key], str)
@@ -123,15 +129,20 @@ class JunitReport(unittest.TestCase):
     def test_testcases_are_well_formed(self):
         for suite in self.root.findall("testsuite"):
             self.assertTrue(suite.get("name"))
+            self.assertRegex(suite.get("timestamp"), STAMP)
+            self.assertIsNotNone(suite.get("hostname"))
+            props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+            self.assertEqual(sorted(props), ["framing", "seed", "target", "version"])
             for case in suite.findall("testcase"):
-                self.assertTrue(case.get("classname").startswith(suite.get("name") + "."))
+                self.assertTrue(suite.get("name").startswith(case.get("classname")))
                 self.assertTrue(case.get("name"))
+                self.assertTrue(case.get("file"))
+                self.assertGreaterEqual(int(case.get("line")), 1)
                 self.assertRegex(case.get("time"), r"^\d+\.\d{3}$")
                 outcomes = [c for c in case if c.tag in ("failure", "error", "skipped")]
                 self.assertLessEqual(len(outcomes), 1)
                 for child in case:
-                    self.assertIn(child.tag, ("failure", "error", "skipped", "system-out",
-                                              "system-err"))
+                    self.assertIn(child.tag, ("failure", "error", "skipped", "system-out"))
                 for o in outcomes:
                     self.assertIsNotNone(o.get("message"))
                     if o.tag != "skipped":
@@ -149,10 +160,13 @@ class JunitReport(unittest.TestCase):
         self.assertEqual(int(self.root.get("skipped")), s["skip"])
         suites = self.root.findall("testsuite")
         self.assertEqual(len(suites), len(doc["runs"]))
+        self.assertEqual(self.root.get("timestamp"), doc["started"])
         for suite, run in zip(suites, doc["runs"]):
             self.assertEqual(len(suite.findall("testcase")), len(run["cases"]))
+            self.assertEqual(suite.get("timestamp"), run["started"])
+            chunk = " (chunk)" if run["framing"] == "chunk" else ""
             if run["profile"].isprintable():
-                self.assertEqual(suite.get("name"), run["profile"])
+                self.assertEqual(suite.get("name"), run["profile"] + chunk)
 
 
 class TapReport(unittest.TestCase):
@@ -171,9 +185,20 @@ class TapReport(unittest.TestCase):
         self.assertEqual(len(tests), planned)
         self.assertEqual([int(m.group(2)) for m in tests], list(range(1, planned + 1)))
 
+    def test_metadata_comments(self):
+        meta = dict(l[2:].split(": ", 1) for l in self.lines if l.startswith("# "))
+        doc = json.loads(read("report.json"))
+        self.assertEqual(meta["tool"], "sockspec")
+        self.assertEqual(meta["seed"], str(doc["seed"]))
+        self.assertEqual(meta["started"], doc["started"])
+        self.assertEqual(meta["duration_ms"], str(doc["duration_ms"]))
+
     def test_yaml_blocks_follow_not_ok(self):
         i = 2
         while i < len(self.lines):
+            if self.lines[i].startswith("# "):
+                i += 1
+                continue
             m = TAP_LINE.match(self.lines[i])
             self.assertIsNotNone(m, f"line {i + 1}: {self.lines[i]!r}")
             i += 1
