@@ -38,8 +38,11 @@ struct run_opts {
 	int color;            /* ANSI colours in progress output */
 	void (*progress)(const char *text, void *arg); /* live per-case text, or NULL */
 	void *progress_arg;
-	const char *case_dir; /* put before case file names in the report (bundled cases:
-	                         "suite/cases/", where a user finds them), or NULL */
+
+	/* put before case file names in the report (bundled cases:
+	 * "suite/cases/", where a user finds them), or NULL */
+	const char *case_dir;
+
 	uv_loop_t *loop;     /* the invocation's loop */
 	struct guard *guard; /* stops the run on a signal or the watchdog */
 };

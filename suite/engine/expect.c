@@ -19,8 +19,9 @@
 #define SHOW          64 /* bytes quoted in a message */
 #define DUMP          96 /* bytes hex-dumped in a message */
 #define STAMP_SLACK_S 2  /* timestamps: within 2 s of the truth */
-#define KEEP_BEFORE   64  /* bytes the report keeps before the first difference */
-#define KEEP          512 /* bytes the report keeps of each side, at most */
+
+#define KEEP_BEFORE 64  /* bytes the report keeps before the first difference */
+#define KEEP        512 /* bytes the report keeps of each side, at most */
 
 enum eval {
 	EV_OK,      /* satisfied */

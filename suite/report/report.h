@@ -46,6 +46,7 @@ struct report_case {
 	unsigned line;  /* line of the failing statement; 0 when none */
 	char *timeline; /* wire log of the exchange; "" when not kept */
 	char *output;   /* target stdout/stderr excerpt for a failure; "" when none */
+
 	struct report_bytes bytes; /* the failed expectation's bytes (owned); .shown 0: none */
 };
 
@@ -117,6 +118,7 @@ struct report_entry {
 	unsigned line;           /* line of the failing statement; 0 when none */
 	const char *timeline;    /* wire log of the exchange */
 	const char *output;      /* target stdout/stderr excerpt */
+
 	const struct report_bytes *bytes; /* the failed expectation's bytes, or NULL */
 };
 

@@ -191,10 +191,11 @@ static void test_report_junit_escapes_every_byte_kind(void **state)
 	(void)state;
 	/* Attribute: LF, CR and TAB as references; C0, DEL, U+FFFE and
 	 * ill-formed bytes as visible \xNN; C1 is legal XML 1.0. */
-	assert_contains(out, " name=\"q&quot;b\\s&#10;&#13;&#9;\\x01\\x7f\\xff"
-	                     "e\xc3\xa9 \xc2\x9b\\xef\\xbf\\xbe\\xed\\xa0\\x80\\xc0\\xaf"
-	                     "\xf0\x9f\x98\x80&lt;&amp;&gt;&apos;#\\xe2\\x82\" classname=\"p\" file=\"f.case\" "
-	                     "line=\"2\" time=\"0.001\">");
+	assert_contains(
+	    out, " name=\"q&quot;b\\s&#10;&#13;&#9;\\x01\\x7f\\xff"
+	         "e\xc3\xa9 \xc2\x9b\\xef\\xbf\\xbe\\xed\\xa0\\x80\\xc0\\xaf"
+	         "\xf0\x9f\x98\x80&lt;&amp;&gt;&apos;#\\xe2\\x82\" classname=\"p\" file=\"f.case\" "
+	         "line=\"2\" time=\"0.001\">");
 	/* The message attribute holds the first line only. */
 	assert_contains(out, "<error message=\"q&quot;b\\s\" type=\"error\">");
 	/* Element text: LF and TAB raw, CR as a reference. */
@@ -313,9 +314,8 @@ static struct report *hostile_fixture(void)
 	size_t i, v;
 
 	assert_non_null(r);
-	assert_int_equal(report_set_start(r, 18446744073709551615ULL, "2026-12-03T13:05:00Z",
-	                                  "host " NASTY),
-	                 0);
+	assert_int_equal(
+	    report_set_start(r, 18446744073709551615ULL, "2026-12-03T13:05:00Z", "host " NASTY), 0);
 	report_set_duration(r, 2003);
 	for (i = 0; i < 2; i++) {
 		struct report_run *run =
