@@ -198,8 +198,12 @@ struct widths {
 	size_t offset, expected;
 };
 
-static void more_text(char *out, size_t cap, uint64_t more)
+/* "... N bytes more" for a side of total bytes whose shown ones end at
+ * offset end; "" when none are left. */
+static void more_text(char *out, size_t cap, uint64_t total, uint64_t end)
 {
+	uint64_t more = total > end ? total - end : 0;
+
 	if (more)
 		snprintf(out, cap, "... %llu bytes more", (unsigned long long)more);
 	else
@@ -280,8 +284,8 @@ static void write_view(struct strbuf *sb, const struct report_bytes *b, const st
 
 	head_text(head_e, sizeof(head_e), "expected", b->expected_total, b->pattern);
 	head_text(head_r, sizeof(head_r), "received", b->received_total, 0);
-	more_text(more_e, sizeof(more_e), b->expected_total - (b->pattern ? 0 : b->from) - end->eb);
-	more_text(more_r, sizeof(more_r), b->received_total - b->from - end->rb);
+	more_text(more_e, sizeof(more_e), b->expected_total, (b->pattern ? 0 : b->from) + end->eb);
+	more_text(more_r, sizeof(more_r), b->received_total, b->from + end->rb);
 	fit(&w, b, l, head_e, more_e);
 	strbuf_pad(sb, indent);
 	if (b->pattern)

@@ -1004,6 +1004,19 @@ class ReportsForCI(Clean):
         self.assertRegex(out, r"\nduration \d+\.\d{3} s\n1 passed, 2 failed, 1 skipped, "
                               r"1 errors\n$")
 
+    def test_text_side_by_side_of_a_datagram(self):
+        status, out, _, _ = sockspec(
+            "run", "--timeout-scale", SCALE, "--profile", "udp-echo", "--case",
+            "framing/datagrams-in-a-row", "--target",
+            f"{BIN}/bad-udp-echo --defect coalesce -b {{addr}}", timeout=60)
+        self.assertEqual(status, 1, out)
+        self.assertIn("(a datagram of 11 bytes, expected 3)\n"
+                      "    side by side, first difference at byte 3:\n"
+                      "    offset  expected (3 bytes)  received (11 bytes)\n"
+                      "         0  \"one\"               \"onetwothree\"\n"
+                      "                ^                   ^\n"
+                      "    target output:\n", out)
+
 
 def load_tests(loader, tests, pattern):
     """SOCKSPEC_TEST_NODE set: only the Node.js runs; else all but them.

@@ -23,6 +23,8 @@ RUN_KEYS = ["profile", "target", "framing", "started", "duration_ms", "cases", "
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 CASE_KEYS = ["id", "family", "description", "verdict", "duration_ms", "message", "line", "file"]
 FAILED_EXTRA = ["timeline", "output"]
+BYTES_KEYS = ["pattern", "from", "diff", "expected", "expected_total", "received",
+              "received_total"]
 TAP_LINE = re.compile(r"^(ok|not ok) (\d+) - (.*)$")
 SUMMARY_LINE = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) skipped, (\d+) errors$")
 
@@ -70,6 +72,9 @@ class JsonReport(unittest.TestCase):
                 verdict = as_dict(case)["verdict"]
                 self.assertIn(verdict, VERDICTS)
                 want = CASE_KEYS + (FAILED_EXTRA if verdict in ("fail", "error") else [])
+                if keys[-1:] == ["bytes"]:  # a failed expectation of bytes
+                    want.append("bytes")
+                    self.assertEqual([k for k, _ in as_dict(case)["bytes"]], BYTES_KEYS)
                 self.assertEqual(keys, want)
             self.assertEqual([k for k, _ in as_dict(run)["summary"]], list(VERDICTS))
 
@@ -96,6 +101,21 @@ class JsonReport(unittest.TestCase):
             for v in VERDICTS:
                 total[v] += counts[v]
         self.assertEqual(self.doc["summary"], total)
+
+    def test_bytes_of_failures(self):
+        seen = 0
+        for run in self.doc["runs"]:
+            for case in run["cases"]:
+                b = case.get("bytes")
+                if b is None:
+                    continue
+                seen += 1
+                self.assertEqual(case["verdict"], "fail")
+                self.assertIsInstance(b["pattern"], bool)
+                for key in ("from", "diff", "expected_total", "received_total"):
+                    self.assertIsInstance(b[key], int)
+                self.assertIn("\x1b", b["received"])
+        self.assertEqual(seen, 2)
 
     def test_every_verdict_present(self):
         # The dump fixture holds each verdict; a checker that saw none of

@@ -304,6 +304,29 @@ static void test_report_tap_skip_reason_is_first_line(void **state)
 	report_free(r);
 }
 
+/* The failed case's expected and received bytes: NASTY against NASTY
+ * with its 8th byte changed (run 0), or a pattern beside it (run 1). */
+static void hostile_bytes(struct report_case *c, size_t run)
+{
+	static const char nasty[] = NASTY;
+	struct report_bytes *b = &c->bytes;
+
+	*b = (struct report_bytes){.shown = 1,
+	                           .pattern = run == 1,
+	                           .diff = 7,
+	                           .expected_len = sizeof(nasty) - 1,
+	                           .expected_total = sizeof(nasty) - 1,
+	                           .received_len = sizeof(nasty) - 1,
+	                           .received_total = sizeof(nasty) + 99};
+	b->expected = malloc(b->expected_len);
+	b->received = malloc(b->received_len);
+	assert_non_null(b->expected);
+	assert_non_null(b->received);
+	memcpy(b->expected, nasty, b->expected_len);
+	memcpy(b->received, nasty, b->received_len);
+	b->received[7] = '\x1b';
+}
+
 /* A fixture with every verdict in both runs and hostile bytes in every
  * field, for check_report.py. */
 static struct report *hostile_fixture(void)
@@ -329,6 +352,8 @@ static struct report *hostile_fixture(void)
 			assert_non_null(add_case(run, id, "fam", NASTY, (enum verdict)v,
 			                         1000 * i + v, v ? NASTY : "", "x.case",
 			                         (unsigned)v, NASTY, NASTY "\n" NASTY));
+			if (v == VERDICT_FAIL)
+				hostile_bytes(&run->cases[run->ncases - 1], i);
 		}
 	}
 	return r;
