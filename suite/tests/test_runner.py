@@ -211,7 +211,8 @@ class ReferenceRun(Clean):
         self.assertEqual(self.status, 0, self.out + self.err)
         with open(self.json_path) as f:
             doc = json.load(f)
-        self.assertEqual(list(doc), ["tool", "version", "runs", "summary"])
+        self.assertEqual(list(doc), ["tool", "version", "seed", "started", "duration_ms", "runs",
+                                     "summary"])
         self.assertEqual(doc["tool"], "sockspec")
         self.assertEqual(doc["summary"], {"pass": PROFILE_CASES, "fail": 0, "skip": 0,
                                           "error": 0})
