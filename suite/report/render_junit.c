@@ -6,6 +6,7 @@
  * line on every testcase, so an annotation points at the case file.
  */
 #include "render_int.h"
+#include "sidebyside.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -44,7 +45,8 @@ static void junit_counts(struct strbuf *sb, const struct report_summary *s, uint
 }
 
 /* <failure> or <error>: message attribute is the first line; the body is
- * the whole message and where in the case file it went wrong. */
+ * the whole message, where in the case file it went wrong and, for an
+ * expectation of bytes, expected and received side by side. */
 static void junit_problem(struct strbuf *sb, const struct report_case *c, const char *tag)
 {
 	const char *msg = report_nz(c->message), *file = report_nz(c->file);
@@ -60,6 +62,16 @@ static void junit_problem(struct strbuf *sb, const struct report_case *c, const 
 		strbuf_put_str(sb, file, &xml_text_esc);
 		if (c->line)
 			strbuf_printf(sb, ":%u", c->line);
+	}
+	if (c->bytes.shown) {
+		struct strbuf view = {NULL, 0, 0, 0};
+
+		sidebyside_render(&view, &c->bytes, 0);
+		if (view.oom)
+			sb->oom = 1;
+		strbuf_putc(sb, '\n');
+		strbuf_put_str(sb, strbuf_text(&view), &xml_text_esc);
+		strbuf_release(&view);
 	}
 	strbuf_printf(sb, "</%s>\n", tag);
 }

@@ -920,6 +920,13 @@ class ReportsForCI(Clean):
         self.assertEqual(failure.get("type"), "fail")
         self.assertTrue(failure.get("message").startswith(
             "hello/framing/crlf.case:15: connection c1: expected \"Hello, alice!\\n\""))
+        self.assertTrue(failure.text.endswith(
+            "\nsuite/cases/hello/framing/crlf.case:15\n"
+            "side by side, first difference at byte 12:\n"
+            "offset  expected (14 bytes)  received (15 bytes)\n"
+            "     0  \"Hello, alice!\\n\"    \"Hello, alice\\r!\"\n"
+            "                     ^                    ^\n"
+            "    14                       \"\\n\"\n"), failure.text)
         out = crlf.find("system-out").text
         self.assertRegex(out, r"^timeline:\n\+[\d.]+ms c1 connect\n")
         self.assertRegex(out, r"\ntarget output:\n\[stdout\]\nlistening on 127\.0\.0\.1:\d+\n$")
