@@ -3,19 +3,24 @@
 """Checks the report files test_report writes when REPORT_DUMP_DIR is set
 (report.json, report.xml, report.tap, report.txt) with real parsers: the
 JSON loads and follows the schema tools depend on, key order included;
-the JUnit XML parses and its counters equal the elements it holds; the
-TAP plan matches its numbered test lines; the text ends with the summary
+the JUnit XML parses, is valid against suite/tests/junit.xsd (xmllint)
+and its counters equal the elements it holds; the
+TAP plan matches its numbered test lines and prove parses it; the text ends with the summary
 line CI greps. All four must agree on the counts. Standard library only.
 
     python3 check_report.py DIR
 """
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
 import unittest
 import xml.etree.ElementTree as ET
 
 DIR = None  # set from argv before unittest runs
+XSD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "junit.xsd")
 
 VERDICTS = ("pass", "fail", "skip", "error")
 TOP_KEYS = ["tool", "version", "seed", "started", "duration_ms", "runs", "summary"]
@@ -171,6 +176,14 @@ class JunitReport(unittest.TestCase):
                         self.assertTrue((o.text or "").startswith(o.get("message")))
                         self.assertEqual(o.get("type"), "fail" if o.tag == "failure" else "error")
 
+    def test_valid_against_the_schema(self):
+        # Hostile bytes in every field must not break the dialect either.
+        xmllint = shutil.which("xmllint")
+        self.assertIsNotNone(xmllint, "xmllint is missing: run scripts/deps.sh")
+        proc = subprocess.run([xmllint, "--noout", "--schema", XSD, f"{DIR}/report.xml"],
+                              capture_output=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode(errors="replace"))
+
     def test_agrees_with_json(self):
         doc = json.loads(read("report.json"))
         s = doc["summary"]
@@ -237,6 +250,21 @@ class TapReport(unittest.TestCase):
             self.assertIn(block[1], ("  severity: fail", "  severity: error"))
             self.assertRegex(block[3], r"^  line: \d+$")
             self.assertRegex(block[4], r"^  duration_ms: \d+$")
+
+    def test_prove_parses_it(self):
+        # Hostile bytes in descriptions, reasons and YAML blocks: prove
+        # must still count every test and find no parse error.
+        prove = shutil.which("prove")
+        self.assertIsNotNone(prove, "prove is missing: run scripts/deps.sh")
+        proc = subprocess.run([prove, "--exec", "cat", f"{DIR}/report.tap"],
+                              capture_output=True, timeout=60)
+        out = proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
+        s = json.loads(read("report.json"))["summary"]
+        self.assertEqual(proc.returncode, 1, out)
+        self.assertIn(f"Tests={sum(s.values())},", out)
+        self.assertIn(f"Failed {s['fail'] + s['error']}/{sum(s.values())} subtests", out)
+        self.assertNotIn("Parse errors", out)
+        self.assertIn("Result: FAIL", out)
 
     def test_agrees_with_json(self):
         s = json.loads(read("report.json"))["summary"]
