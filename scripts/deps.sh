@@ -9,9 +9,11 @@
 set -euo pipefail
 
 # nodejs and socat: the tests check the runner against servers nobody
-# here wrote (a Node.js echo server, socat fork EXEC:cat).
+# here wrote (a Node.js echo server, socat fork EXEC:cat). libxml2-utils
+# (xmllint) and perl (prove): the JUnit report is checked against its
+# schema and the TAP report by prove.
 packages=(cmake make gcc libc6-dev pkg-config libcmocka-dev libuv1-dev libpcre2-dev python3
-	nodejs socat)
+	nodejs socat libxml2-utils perl)
 # chromium: the report_html test renders the HTML report in headless Chromium.
 packages+=(chromium)
 for extra in "$@"; do

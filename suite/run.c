@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "engine.h"
 #include "parse.h"
@@ -272,14 +273,18 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 	                         .description = p->description,
 	                         .file = file};
 	struct engine_result res = {0};
-	struct strbuf out = {NULL, 0, 0, 0}, msg = {NULL, 0, 0, 0};
+	struct strbuf out = {NULL, 0, 0, 0}, msg = {NULL, 0, 0, 0}, path = {NULL, 0, 0, 0};
 	uint64_t deadline;
 	int rc;
 
+	/* The report names the file where a user can open it. */
+	strbuf_printf(&path, "%s%s", st->o->case_dir ? st->o->case_dir : "", file);
 	if (why || st->dead) {
 		e.verdict = why ? VERDICT_SKIP : VERDICT_ERROR;
 		e.message = why ? why : st->dead;
+		e.file = path.oom ? file : strbuf_text(&path);
 		emit(st, report_add_case(st->run, &e));
+		strbuf_release(&path);
 		return;
 	}
 	uv_update_time(st->loop);
@@ -290,10 +295,13 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 		not_started(st, rc, &e, &out, &msg);
 	else
 		exchange(st, p, deadline, &e, &res, &out, &msg);
+	e.file = path.oom ? file : strbuf_text(&path);
+	e.bytes = &res.bytes;
 	emit(st, report_add_case(st->run, &e));
 	engine_result_free(&res);
 	strbuf_release(&out);
 	strbuf_release(&msg);
+	strbuf_release(&path);
 }
 
 int run_set_load(struct run_set *rs, struct case_set *files, char *err, size_t errlen)
@@ -381,6 +389,8 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 	                        .family = o->family,
 	                        .timeout_scale = o->timeout_scale};
 	struct run_state st = {.o = o, .loop = o->loop};
+	char stamp[REPORT_ISO8601_MAX];
+	uint64_t t0 = uv_hrtime(); /* CLOCK_MONOTONIC */
 	int rc = RUN_OK;
 
 	if (target_new(o->loop, &tc, &st.target, err, errlen) < 0)
@@ -390,11 +400,16 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 	o->guard->on_stop = on_guard_stop;
 	o->guard->arg = &st;
 	st.run = report_add_run(r, o->name, target_describe(st.target), o->framing);
+	run_stamp(stamp);
+	if (st.run && report_run_set_start(st.run, stamp) < 0)
+		st.run = NULL;
 	if (st.run)
 		progress_header(o, st.target);
 	for (size_t i = 0; st.run && i < rs->files.n && !guard_stopped(o->guard); i++)
 		if (rs->selected[i])
 			one_case(&st, rs->plans[i], rs->files.files[i].name);
+	if (st.run)
+		report_run_set_duration(st.run, (uv_hrtime() - t0) / 1000000);
 	if (!st.run) {
 		snprintf(err, errlen, "out of memory");
 		rc = RUN_FAILED;
@@ -409,4 +424,13 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 	assert(st.timer_closed);                /* st.timer is on this stack */
 	free(st.dead);
 	return rc;
+}
+
+void run_stamp(char out[REPORT_ISO8601_MAX])
+{
+	struct timespec ts;
+
+	out[0] = '\0';
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+		report_iso8601((int64_t)ts.tv_sec, out, REPORT_ISO8601_MAX);
 }

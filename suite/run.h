@@ -38,6 +38,11 @@ struct run_opts {
 	int color;            /* ANSI colours in progress output */
 	void (*progress)(const char *text, void *arg); /* live per-case text, or NULL */
 	void *progress_arg;
+
+	/* put before case file names in the report (bundled cases:
+	 * "suite/cases/", where a user finds them), or NULL */
+	const char *case_dir;
+
 	uv_loop_t *loop;     /* the invocation's loop */
 	struct guard *guard; /* stops the run on a signal or the watchdog */
 };
@@ -73,5 +78,9 @@ void run_set_free(struct run_set *rs);
  * RUN_OK, RUN_FAILED (err filled) or RUN_STOPPED. */
 int run_cases(struct report *r, const struct run_set *rs, const struct run_opts *o, char *err,
               size_t errlen);
+
+/* Now (CLOCK_REALTIME) as an ISO 8601 UTC stamp into out; "" if the
+ * clock cannot be read. */
+void run_stamp(char out[REPORT_ISO8601_MAX]);
 
 #endif

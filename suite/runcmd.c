@@ -444,6 +444,7 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 		a->o.command = runs[i].command;
 		a->o.framing = runs[i].framing;
 		a->o.connect = a->connect;
+		a->o.case_dir = runs[i].prof ? "suite/cases/" : NULL;
 		rc = run_cases(r, &runs[i].set, &a->o, err, sizeof(err));
 		if (rc == RUN_FAILED)
 			fprintf(stderr, "sockspec: %s\n", err);
@@ -458,6 +459,29 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	return rc;
 }
 
+/* The report's metadata at the start: seed, the time (CLOCK_REALTIME)
+ * and the machine's name. Returns 0, or -1 (no memory). */
+static int stamp_report(struct report *r, uint64_t seed)
+{
+	char stamp[REPORT_ISO8601_MAX], host[256];
+
+	run_stamp(stamp);
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	return report_set_start(r, seed, stamp, host);
+}
+
+/* The first line of the text report on stdout, before live progress. */
+static void print_header(const struct report *r)
+{
+	char *text = report_render_header(r);
+
+	if (text)
+		print_progress(text, stdout);
+	free(text);
+}
+
 int runcmd_main(int argc, char **argv, const char *version)
 {
 	struct run_args a;
@@ -467,6 +491,7 @@ int runcmd_main(int argc, char **argv, const char *version)
 	size_t n = 0, nprof = 0;
 	const struct profile *all = profile_all(&nprof);
 	struct report *r = NULL;
+	uint64_t t0 = uv_hrtime(); /* CLOCK_MONOTONIC, for the duration */
 	int rc, progress;
 
 	memset(&a, 0, sizeof(a));
@@ -491,18 +516,17 @@ int runcmd_main(int argc, char **argv, const char *version)
 		rc = check_setup(runs, n, &a, hits);
 	if (rc < 0 && a.output)
 		rc = out_open(&of, a.output);
-	if (rc < 0 && !(r = report_new(version)))
+	if (rc < 0 && (!(r = report_new(version)) || stamp_report(r, a.o.seed) < 0))
 		rc = setup_error("", "out of memory");
 	if (rc < 0) {
-		r->seed = a.o.seed;
 		a.o.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 		progress = a.format == REPORT_TEXT || a.output;
 		a.o.progress = progress ? print_progress : NULL;
 		a.o.progress_arg = stdout;
 		if (progress)
-			printf("sockspec %s: seed %llu (repeat with --seed %llu)\n", version,
-			       (unsigned long long)a.o.seed, (unsigned long long)a.o.seed);
+			print_header(r);
 		rc = execute(r, runs, n, &a);
+		report_set_duration(r, (uv_hrtime() - t0) / 1000000);
 		if (write_report(r, &a, &of, progress) && rc == 0)
 			rc = 1;
 		if (rc == 0)

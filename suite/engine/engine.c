@@ -233,6 +233,7 @@ int engine_run(const struct plan *p, struct engine_env *env, struct engine_resul
 	out->line = e->line;
 	out->duration_ms = (uv_hrtime() - e->t0_ns) / 1000000;
 	out->timeline = wire_take(&e->ctx.wire);
+	out->bytes = e->ctx.failed_bytes;
 	fiber_free_all(&e->ctx);
 	conn_free_all(&e->ctx);
 	wire_free(&e->ctx.wire);
@@ -257,5 +258,7 @@ void engine_result_free(struct engine_result *r)
 {
 	free(r->message);
 	free(r->timeline);
+	free(r->bytes.expected);
+	free(r->bytes.received);
 	memset(r, 0, sizeof(*r));
 }

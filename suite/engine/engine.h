@@ -36,6 +36,8 @@ struct engine_result {
 	unsigned line;        /* failing statement's line, 0 if none */
 	uint64_t duration_ms; /* wall time of the case */
 	char *timeline;       /* wire log (owned) */
+
+	struct report_bytes bytes; /* the failed expectation's bytes (owned); .shown 0: none */
 };
 
 /* Runs p to its end, a failure or its deadline, closes every connection

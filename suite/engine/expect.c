@@ -21,6 +21,9 @@
 #define DUMP          96 /* bytes hex-dumped in a message */
 #define STAMP_SLACK_S 2  /* timestamps: within 2 s of the truth */
 
+#define KEEP_BEFORE 64  /* bytes the report keeps before the first difference */
+#define KEEP        512 /* bytes the report keeps of each side, at most */
+
 enum eval {
 	EV_OK,      /* satisfied */
 	EV_PENDING, /* wait for more */
@@ -233,6 +236,59 @@ static const char *dur(uint64_t ms, char *buf, size_t cap)
 	return buf;
 }
 
+/* n bytes of s from offset `from` into a new buffer (*out, *len);
+ * -1 when memory ran out. */
+static int keep_window(const struct shown *s, uint64_t from, size_t n, uint8_t **out, size_t *len)
+{
+	*out = malloc(n ? n : 1);
+	if (!*out)
+		return -1;
+	*len = shown_copy(s, from, *out, n);
+	return 0;
+}
+
+static size_t keep_len(uint64_t total, uint64_t from)
+{
+	return from >= total ? 0 : total - from < KEEP ? (size_t)(total - from) : KEEP;
+}
+
+/* Keeps what a failed expectation of bytes compared, for the report's
+ * side-by-side view (struct report_bytes): windows of both sides around
+ * the first difference `at`, or the pattern and the received bytes. */
+static void keep_bytes(struct op *op, uint64_t at, const struct shown *got)
+{
+	struct report_bytes *b = &op->ctx->failed_bytes;
+	const struct op_expect *x = &op->u.expect;
+	enum plan_op kind = op->stmt->op;
+	struct shown want;
+	uint64_t from = got->base;
+
+	if (op->ctx->finished || b->shown || got->len == 0)
+		return;
+	if (known_kind(kind))
+		want = (struct shown){.len = op->conn->known.total, .known = &op->conn->known};
+	else if (kind == PLAN_EXPECT_REGEX || kind == PLAN_EXPECT_DATAGRAM)
+		want = shown_mem(x->want, x->want_len);
+	else
+		return;
+	if (kind == PLAN_EXPECT_DATAGRAM && got->len == want.len && at == want.len)
+		return; /* the same bytes, from the wrong sender */
+	if (kind != PLAN_EXPECT_REGEX && at > from + KEEP_BEFORE)
+		from = at - KEEP_BEFORE;
+	*b = (struct report_bytes){.shown = 1,
+	                           .pattern = kind == PLAN_EXPECT_REGEX,
+	                           .from = from,
+	                           .diff = at,
+	                           .expected_total = want.len,
+	                           .received_total = got->len};
+	if (keep_window(&want, b->pattern ? 0 : from, keep_len(want.len, b->pattern ? 0 : from),
+	                &b->expected, &b->expected_len) < 0 ||
+	    keep_window(got, from, keep_len(got->len, from), &b->received, &b->received_len) < 0) {
+		free(b->expected);
+		memset(b, 0, sizeof(*b)); /* the message alone, then */
+	}
+}
+
 /* Fails the expectation: "connection c1: expected WANT within D, got
  * ...", hex dumps of binary data after the sentence. */
 static enum eval fail(struct op *op, const char *why)
@@ -253,6 +309,7 @@ static enum eval fail(struct op *op, const char *why)
 	                                                                             : "within",
 	              dur(op_within(op), d, sizeof(d)));
 	describe(&msg, &dump, &got, at, "received:");
+	keep_bytes(op, at, &got);
 	conn_status(c, &msg);
 	if (!why && known_kind(kind) && c->known.matched > 0 && c->known.matched < c->known.total) {
 		snprintf(short_of, sizeof(short_of),

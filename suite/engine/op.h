@@ -80,6 +80,9 @@ struct casectx {
 	size_t nsnaps; /* snapshots taken */
 	struct measured measured[OP_MEASURE_MAX];
 	size_t nmeasured;       /* durations measured */
+
+	struct report_bytes failed_bytes; /* what the failing expectation compared (owned) */
+
 	uint8_t scratch[65536]; /* read buffer lent to libuv */
 };
 

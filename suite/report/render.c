@@ -33,6 +33,17 @@ char *report_render_summary(const struct report *r)
 	return strbuf_finish(&sb, &out, NULL) == 0 ? out : NULL;
 }
 
+char *report_render_header(const struct report *r)
+{
+	struct strbuf sb = {NULL, 0, 0, 0};
+	char *out = NULL;
+
+	if (!r)
+		return NULL;
+	render_text_header(&sb, r);
+	return strbuf_finish(&sb, &out, NULL) == 0 ? out : NULL;
+}
+
 char *report_render_case(const struct report_run *run, const struct report_case *c, int color,
                          int verbose)
 {

@@ -40,4 +40,9 @@ char *report_render_case(const struct report_run *run, const struct report_case 
  * malloc'd string or NULL. */
 char *report_render_summary(const struct report *r);
 
+/* The first line of the text report ("sockspec VERSION: seed N (repeat
+ * with --seed N), started TIME"), for live progress. Returns a malloc'd
+ * string or NULL. */
+char *report_render_header(const struct report *r);
+
 #endif

@@ -138,9 +138,9 @@ static void header(struct strbuf *sb, const struct report *r)
 	strbuf_puts(sb, "<dt>version</dt><dd>sockspec ");
 	text(sb, r->version);
 	strbuf_puts(sb, "</dd>\n");
-	if (r->seed)
+	if (r->started && *r->started) /* set with the seed, which may be 0 */
 		strbuf_printf(sb, "<dt>seed</dt><dd>%llu</dd>\n", (unsigned long long)r->seed);
-	if (r->started) {
+	if (r->started && *r->started) {
 		strbuf_puts(sb, "<dt>started</dt><dd>");
 		text(sb, r->started);
 		strbuf_puts(sb, "</dd>\n");
@@ -166,7 +166,7 @@ static void runs_table(struct strbuf *sb, const struct report *r)
 	int started = 0, took = 0;
 
 	for (size_t i = 0; i < r->nruns; i++) {
-		started |= r->runs[i].started != NULL;
+		started |= r->runs[i].started && *r->runs[i].started;
 		took |= r->runs[i].duration_ms != 0;
 	}
 	strbuf_printf(sb,

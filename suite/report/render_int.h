@@ -31,4 +31,7 @@ void render_html_text(struct strbuf *sb, const char *s, size_t n);
 void render_text_case(struct strbuf *sb, const struct report_case *c, int color, int verbose);
 void render_text_summary(struct strbuf *sb, const struct report *r);
 
+/* The first line of the text: version, seed and start (render_text.c). */
+void render_text_header(struct strbuf *sb, const struct report *r);
+
 #endif

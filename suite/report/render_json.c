@@ -25,6 +25,20 @@ static void json_summary(struct strbuf *sb, const struct report_summary *s)
 	              s->skip, s->error);
 }
 
+/* The failed expectation's bytes: the windows and where they start. */
+static void json_bytes(struct strbuf *sb, const struct report_bytes *b)
+{
+	strbuf_printf(sb, ",\"bytes\":{\"pattern\":%s,\"from\":%llu,\"diff\":%llu",
+	              b->pattern ? "true" : "false", (unsigned long long)b->from,
+	              (unsigned long long)b->diff);
+	strbuf_puts(sb, ",\"expected\":\"");
+	strbuf_put_escaped(sb, (const char *)b->expected, b->expected_len, &json_esc);
+	strbuf_printf(sb, "\",\"expected_total\":%llu,\"received\":\"",
+	              (unsigned long long)b->expected_total);
+	strbuf_put_escaped(sb, (const char *)b->received, b->received_len, &json_esc);
+	strbuf_printf(sb, "\",\"received_total\":%llu}", (unsigned long long)b->received_total);
+}
+
 static void json_case(struct strbuf *sb, const struct report_case *c)
 {
 	json_field(sb, "{\"id\":", c->id);
@@ -39,6 +53,8 @@ static void json_case(struct strbuf *sb, const struct report_case *c)
 		json_field(sb, ",\"timeline\":", c->timeline);
 		json_field(sb, ",\"output\":", c->output);
 	}
+	if (c->bytes.shown)
+		json_bytes(sb, &c->bytes);
 	strbuf_putc(sb, '}');
 }
 
@@ -49,6 +65,9 @@ void render_json(struct strbuf *sb, const struct report *r)
 
 	json_field(sb, "{\"tool\":", "sockspec");
 	json_field(sb, ",\"version\":", r->version);
+	strbuf_printf(sb, ",\"seed\":%llu", (unsigned long long)r->seed);
+	json_field(sb, ",\"started\":", r->started);
+	strbuf_printf(sb, ",\"duration_ms\":%llu", (unsigned long long)r->duration_ms);
 	strbuf_puts(sb, ",\"runs\":[");
 	for (i = 0; i < r->nruns; i++) {
 		const struct report_run *run = &r->runs[i];
@@ -56,6 +75,8 @@ void render_json(struct strbuf *sb, const struct report *r)
 		json_field(sb, i ? ",{\"profile\":" : "{\"profile\":", run->profile);
 		json_field(sb, ",\"target\":", run->target);
 		json_field(sb, ",\"framing\":", run->framing);
+		json_field(sb, ",\"started\":", run->started);
+		strbuf_printf(sb, ",\"duration_ms\":%llu", (unsigned long long)run->duration_ms);
 		strbuf_puts(sb, ",\"cases\":[");
 		for (j = 0; j < run->ncases; j++) {
 			if (j)

@@ -3,6 +3,7 @@
 #include "render_int.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A TAP test line: one line, and a raw '#' in the description would
@@ -49,14 +50,42 @@ static void tap_case(struct strbuf *sb, const struct report_run *run, const stru
 	              (unsigned long long)c->duration_ms);
 }
 
+/* A "# key: value" comment line: TAP consumers show it, and ignore it. */
+static void tap_meta(struct strbuf *sb, const char *key, const char *value)
+{
+	strbuf_printf(sb, "# %s: ", key);
+	strbuf_put_str(sb, value, &tap_reason_esc);
+	strbuf_putc(sb, '\n');
+}
+
+static void tap_run_meta(struct strbuf *sb, const struct report_run *run)
+{
+	tap_meta(sb, "profile", run->profile);
+	tap_meta(sb, "target", run->target);
+	tap_meta(sb, "framing", run->framing);
+	tap_meta(sb, "run_started", run->started);
+}
+
 void render_tap(struct strbuf *sb, const struct report *r)
 {
 	size_t i, j, total = 0, number = 0;
+	char n[32];
 
 	for (i = 0; i < r->nruns; i++)
 		total += r->runs[i].ncases;
 	strbuf_printf(sb, "TAP version 13\n1..%zu\n", total);
-	for (i = 0; i < r->nruns; i++)
+	tap_meta(sb, "tool", "sockspec");
+	tap_meta(sb, "version", r->version);
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)r->seed);
+	tap_meta(sb, "seed", n);
+	tap_meta(sb, "started", r->started);
+	for (i = 0; i < r->nruns; i++) {
+		tap_run_meta(sb, &r->runs[i]);
 		for (j = 0; j < r->runs[i].ncases; j++)
 			tap_case(sb, &r->runs[i], &r->runs[i].cases[j], ++number);
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)r->runs[i].duration_ms);
+		tap_meta(sb, "run_duration_ms", n);
+	}
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)r->duration_ms);
+	tap_meta(sb, "duration_ms", n);
 }

@@ -6,6 +6,7 @@
  * sequences are escaped rather than passed through.
  */
 #include "render_int.h"
+#include "sidebyside.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,7 @@ void render_text_case(struct strbuf *sb, const struct report_case *c, int color,
 	}
 	if (report_verdict_failed(v)) {
 		text_lines(sb, msg, strlen(msg), 4);
+		sidebyside_render(sb, &c->bytes, 4);
 		if (report_nz(c->output)[0])
 			text_output(sb, c->output);
 	}
@@ -280,16 +282,32 @@ void render_text_summary(struct strbuf *sb, const struct report *r)
 		family_table(sb, r);
 	else if (r->nruns > 0)
 		text_table(sb, r);
-	/* CI scripts grep this line: no colour, fixed wording. */
+	strbuf_printf(sb, "duration %llu.%03llu s\n", (unsigned long long)(r->duration_ms / 1000),
+	              (unsigned long long)(r->duration_ms % 1000));
+	/* CI scripts grep this line: no colour, fixed wording; it stays last. */
 	report_summarize(r, NULL, &s);
 	strbuf_printf(sb, "%u passed, %u failed, %u skipped, %u errors\n", s.pass, s.fail, s.skip,
 	              s.error);
+}
+
+void render_text_header(struct strbuf *sb, const struct report *r)
+{
+	strbuf_puts(sb, "sockspec ");
+	strbuf_put_str(sb, r->version, &text_esc);
+	strbuf_printf(sb, ": seed %llu (repeat with --seed %llu)", (unsigned long long)r->seed,
+	              (unsigned long long)r->seed);
+	if (report_nz(r->started)[0]) {
+		strbuf_puts(sb, ", started ");
+		strbuf_put_str(sb, r->started, &text_esc);
+	}
+	strbuf_putc(sb, '\n');
 }
 
 void render_text(struct strbuf *sb, const struct report *r, int color, int verbose)
 {
 	size_t i, j;
 
+	render_text_header(sb, r);
 	for (i = 0; i < r->nruns; i++) {
 		const struct report_run *run = &r->runs[i];
 

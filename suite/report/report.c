@@ -6,8 +6,10 @@
 #include "report.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define VERDICTS 4 /* number of enum verdict values */
 
@@ -62,11 +64,73 @@ struct report *report_new(const char *version)
 	if (!r)
 		return NULL;
 	r->version = dup_or_empty(version);
-	if (!r->version) {
-		free(r);
+	r->hostname = dup_or_empty("");
+	r->started = dup_or_empty("");
+	if (!r->version || !r->hostname || !r->started) {
+		report_free(r);
 		return NULL;
 	}
 	return r;
+}
+
+/* Replaces the string *slot with a copy of s; 0, or -1 (*slot kept). */
+static int replace(char **slot, const char *s)
+{
+	char *d = dup_or_empty(s);
+
+	if (!d)
+		return -1;
+	free(*slot);
+	*slot = d;
+	return 0;
+}
+
+int report_set_start(struct report *r, uint64_t seed, const char *started, const char *hostname)
+{
+	char *s = dup_or_empty(started), *h = dup_or_empty(hostname);
+
+	if (!s || !h) {
+		free(s);
+		free(h);
+		return -1;
+	}
+	free(r->started);
+	free(r->hostname);
+	r->started = s;
+	r->hostname = h;
+	r->seed = seed;
+	return 0;
+}
+
+void report_set_duration(struct report *r, uint64_t duration_ms)
+{
+	r->duration_ms = duration_ms;
+}
+
+int report_run_set_start(struct report_run *run, const char *started)
+{
+	return replace(&run->started, started);
+}
+
+void report_run_set_duration(struct report_run *run, uint64_t duration_ms)
+{
+	run->duration_ms = duration_ms;
+}
+
+char *report_iso8601(int64_t secs, char *out, size_t cap)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (cap == 0)
+		return out;
+	out[0] = '\0';
+	if ((int64_t)t != secs || !gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 ||
+	    tm.tm_year + 1900 > 9999)
+		return out;
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return out;
 }
 
 static void case_release(struct report_case *c)
@@ -78,6 +142,8 @@ static void case_release(struct report_case *c)
 	free(c->file);
 	free(c->timeline);
 	free(c->output);
+	free(c->bytes.expected);
+	free(c->bytes.received);
 }
 
 static void run_release(struct report_run *run)
@@ -103,6 +169,7 @@ void report_free(struct report *r)
 		run_release(&r->runs[i]);
 	free(r->runs);
 	free(r->version);
+	free(r->hostname);
 	free(r->started);
 	free(r);
 }
@@ -119,8 +186,9 @@ struct report_run *report_add_run(struct report *r, const char *profile, const c
 	run.profile = dup_or_empty(profile);
 	run.target = dup_or_empty(target);
 	run.framing = dup_or_empty(framing);
+	run.started = dup_or_empty("");
 	runs = r->runs;
-	if (!run.profile || !run.target || !run.framing ||
+	if (!run.profile || !run.target || !run.framing || !run.started ||
 	    grow(&runs, r->nruns, &r->cap, sizeof(run)) < 0) {
 		run_release(&run);
 		return NULL;
@@ -128,6 +196,28 @@ struct report_run *report_add_run(struct report *r, const char *profile, const c
 	r->runs = runs;
 	r->runs[r->nruns] = run;
 	return &r->runs[r->nruns++];
+}
+
+static uint8_t *dup_mem(const uint8_t *p, size_t n)
+{
+	uint8_t *d = malloc(n ? n : 1);
+
+	if (d && n)
+		memcpy(d, p, n);
+	return d;
+}
+
+/* A deep copy of b into *out (all zero when b is NULL or not shown);
+ * 0, or -1 (no memory; what was copied is in *out, to be freed). */
+static int copy_bytes(struct report_bytes *out, const struct report_bytes *b)
+{
+	memset(out, 0, sizeof(*out));
+	if (!b || !b->shown)
+		return 0;
+	*out = *b;
+	out->expected = dup_mem(b->expected, b->expected_len);
+	out->received = dup_mem(b->received, b->received_len);
+	return out->expected && out->received ? 0 : -1;
 }
 
 struct report_case *report_add_case(struct report_run *run, const struct report_entry *e)
@@ -150,7 +240,8 @@ struct report_case *report_add_case(struct report_run *run, const struct report_
 	c.output = dup_or_empty(e->output);
 	cases = run->cases;
 	if (!c.id || !c.family || !c.description || !c.message || !c.file || !c.timeline ||
-	    !c.output || grow(&cases, run->ncases, &run->cap, sizeof(c)) < 0) {
+	    !c.output || copy_bytes(&c.bytes, e->bytes) < 0 ||
+	    grow(&cases, run->ncases, &run->cap, sizeof(c)) < 0) {
 		case_release(&c);
 		return NULL;
 	}

@@ -18,6 +18,23 @@ enum verdict {
 	VERDICT_ERROR, /* the runner could not carry the case out */
 };
 
+/* The bytes of a failed expectation of bytes, for a side-by-side view:
+ * a window of what was expected and one of what arrived, both starting
+ * at offset `from` of the expected data (a pattern: as written, from 0).
+ * Filled by the engine where it composes the failure message. */
+struct report_bytes {
+	int shown;               /* 1: the failure was an expectation of bytes */
+	int pattern;             /* expected is a regex, as the case file writes it */
+	uint64_t from;           /* offset of expected[0] and received[0] */
+	uint64_t diff;           /* offset of the first byte that differs (pattern: unused) */
+	uint8_t *expected;       /* window of the expected bytes (or the pattern) */
+	size_t expected_len;     /* its bytes */
+	uint64_t expected_total; /* bytes expected in all */
+	uint8_t *received;       /* window of the received bytes */
+	size_t received_len;     /* its bytes */
+	uint64_t received_total; /* bytes received in all */
+};
+
 struct report_case {
 	char *id;          /* "partial-recv/one-byte-writes" */
 	char *family;      /* "partial-recv" */
@@ -29,25 +46,28 @@ struct report_case {
 	unsigned line;  /* line of the failing statement; 0 when none */
 	char *timeline; /* wire log of the exchange; "" when not kept */
 	char *output;   /* target stdout/stderr excerpt for a failure; "" when none */
+
+	struct report_bytes bytes; /* the failed expectation's bytes (owned); .shown 0: none */
 };
 
 struct report_run {
 	char *profile;             /* "echo-threaded" */
 	char *target;              /* command line or "connect ADDR" */
 	char *framing;             /* "line" or "chunk" */
-	char *started; /* ISO 8601 UTC start of the run */
-	uint64_t duration_ms; /* wall time of the run */
 	struct report_case *cases; /* owned array */
 	size_t ncases, cap;
+	char *started; /* ISO 8601 UTC start of the run */
+	uint64_t duration_ms; /* wall time of the run */
 };
 
 struct report {
 	char *version;           /* sockspec version */
+	char *hostname;          /* the machine that ran it, for JUnit; "" when unknown */
+	struct report_run *runs; /* owned array */
+	size_t nruns, cap;
 	uint64_t seed; /* --seed, or the one drawn from the clock */
 	char *started; /* ISO 8601 UTC start of the invocation, "2026-12-03T13:05:00Z" */
 	uint64_t duration_ms; /* wall time of the invocation */
-	struct report_run *runs; /* owned array */
-	size_t nruns, cap;
 };
 
 struct report_summary {
@@ -59,6 +79,27 @@ struct report *report_new(const char *version);
 
 /* Releases everything. NULL is a no-op. */
 void report_free(struct report *r);
+
+/* The invocation's seed, its start (ISO 8601 UTC, see report_iso8601())
+ * and the machine's name (strings copied; NULL is ""). The caller reads
+ * the clock. Returns 0 or -1 (no memory; the old values stay). */
+int report_set_start(struct report *r, uint64_t seed, const char *started, const char *hostname);
+
+/* The invocation's wall time. */
+void report_set_duration(struct report *r, uint64_t duration_ms);
+
+/* The run's start (ISO 8601 UTC, copied). Returns 0 or -1 (no memory). */
+int report_run_set_start(struct report_run *run, const char *started);
+
+/* The run's wall time. */
+void report_run_set_duration(struct report_run *run, uint64_t duration_ms);
+
+#define REPORT_ISO8601_MAX 32 /* bytes report_iso8601() needs, NUL included */
+
+/* secs since the epoch as "2026-12-03T13:05:00Z" into out (cap bytes,
+ * at least REPORT_ISO8601_MAX). Returns out ("" when secs is out of
+ * range). Pure: the caller reads the clock. */
+char *report_iso8601(int64_t secs, char *out, size_t cap);
 
 /* Appends a run (strings copied). Returns it, or NULL (no memory). The
  * pointer is valid until the next report_add_run(). */
@@ -77,6 +118,8 @@ struct report_entry {
 	unsigned line;           /* line of the failing statement; 0 when none */
 	const char *timeline;    /* wire log of the exchange */
 	const char *output;      /* target stdout/stderr excerpt */
+
+	const struct report_bytes *bytes; /* the failed expectation's bytes, or NULL */
 };
 
 /* Appends a case (strings copied; NULL strings become ""). Returns it,

@@ -268,7 +268,7 @@ class HtmlReport(unittest.TestCase):
         # the reply the message quotes is the red arrow, with its bytes escaped
         self.assertIn('<g class="hot"><title>c1 read 15 bytes: &quot;Hello, alice\\r!\\n&quot;'
                       "</title>", text)
-        self.assertIn(">FAIL at hello/framing/crlf.case:15</text>", text)
+        self.assertIn(">FAIL at suite/cases/hello/framing/crlf.case:15</text>", text)
 
     def test_udp_report(self):
         self.assertEqual(self.udp_status, 1)

@@ -13,6 +13,7 @@ usage: test_runner.py BIN_DIR [TEST...]   (standard library only)
 SOCKSPEC_TEST_SCALE multiplies the runner's timeouts (sanitizer builds).
 SOCKSPEC_TEST_NODE=N runs only the Node.js target class, N runs in a row.
 """
+import calendar
 import fnmatch
 import glob
 import json
@@ -210,7 +211,8 @@ class ReferenceRun(Clean):
         self.assertEqual(self.status, 0, self.out + self.err)
         with open(self.json_path) as f:
             doc = json.load(f)
-        self.assertEqual(list(doc), ["tool", "version", "runs", "summary"])
+        self.assertEqual(list(doc), ["tool", "version", "seed", "started", "duration_ms", "runs",
+                                     "summary"])
         self.assertEqual(doc["tool"], "sockspec")
         self.assertEqual(doc["summary"], {"pass": PROFILE_CASES, "fail": 0, "skip": 0,
                                           "error": 0})
@@ -810,6 +812,219 @@ class PlantedDefects(Clean):
 for _defect in DEFECTS:
     setattr(PlantedDefects, f"test_{_defect.replace('-', '_')}",
             lambda self, d=_defect: self.check(d))
+
+class ReportsForCI(Clean):
+    """Every format of one real run with a pass, a failure, a skip, an
+    error and a failed regex (bad-hello keeps CR in names; two --cases
+    files): the metadata in each, JUnit valid against suite/tests/junit.xsd
+    (xmllint) with file and line where a user opens the case, TAP as prove
+    parses it, JSON as Python loads it, and the failure side by side."""
+
+    SEED = 4242
+    ARGS = ["--profile", "hello", "--case", "framing/crlf", "--case", "basic/greeting",
+            "--case", "basic/greeting-chunk", "--case", "basic/stream-datagram",
+            "--case", "basic/regex-greeting", "--cases", "user", "--seed", str(SEED)]
+    CASES = {
+        "err.case": "# A datagram expectation on a stream connection: an error.\n"
+                    "case basic/stream-datagram\ndescription \"expect datagram on TCP\"\n"
+                    "timeout 5s\n\nconnect c\nexpect c datagram \"x\"\n",
+        "regex.case": "# The greeting against a pattern it does not match.\n"
+                      "case basic/regex-greeting\ndescription \"the greeting is not Hi\"\n"
+                      "timeout 5s\n\nconnect c\nexpect c regex \"^Hi\\\\.\\$\" within 1s\n",
+    }
+    STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="sockspec-reports-")
+        os.mkdir(os.path.join(cls.dir, "user"))
+        for name, text in cls.CASES.items():
+            with open(os.path.join(cls.dir, "user", name), "w") as f:
+                f.write(text)
+        target = ["--target", f"{BIN}/bad-hello --defect keeps-cr --delay 0.2 -b {{addr}}"]
+        runs = {"junit": ["--format", "junit", "--output", "r.xml"],
+                "tap": ["--format", "tap", "--output", "r.tap"],
+                "json": ["--format", "json", "--output", "r.json"], "text": []}
+
+        def one(extra):
+            start = time.time()
+            proc = subprocess.run([SOCKSPEC, "run", "--timeout-scale", SCALE, *cls.ARGS,
+                                   *target, *extra], capture_output=True, timeout=120,
+                                  env=ENV, cwd=cls.dir)
+            return proc.returncode, proc.stdout.decode(errors="replace"), start, time.time()
+        with ThreadPoolExecutor(len(runs)) as pool:
+            futures = {name: pool.submit(one, extra) for name, extra in runs.items()}
+        cls.runs = {name: f.result() for name, f in futures.items()}
+        cls.passing = subprocess.run(
+            [SOCKSPEC, "run", "--timeout-scale", SCALE, "--profile", "hello", "--case",
+             "basic/greeting", "--format", "tap", "--output", "ok.tap"],
+            capture_output=True, timeout=60, env=ENV, cwd=cls.dir).returncode
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def read(self, name):
+        with open(os.path.join(self.dir, name), encoding="utf-8") as f:
+            return f.read()
+
+    def tool(self, name):
+        path = shutil.which(name)
+        self.assertIsNotNone(path, f"{name} is missing: run scripts/deps.sh")
+        return path
+
+    def test_statuses(self):
+        for name, (status, _, _, _) in self.runs.items():
+            self.assertEqual(status, 1, name)
+        self.assertEqual(self.passing, 0)
+
+    def test_junit_valid_against_the_schema(self):
+        xsd = os.path.join(os.path.dirname(os.path.abspath(__file__)), "junit.xsd")
+        proc = subprocess.run([self.tool("xmllint"), "--noout", "--schema", xsd, "r.xml"],
+                              capture_output=True, timeout=60, cwd=self.dir)
+        self.assertEqual((proc.returncode, proc.stderr.decode()), (0, "r.xml validates\n"))
+
+    def test_junit_points_at_case_file_lines(self):
+        root = ET.fromstring(self.read("r.xml"))
+        self.assertEqual([root.get(k) for k in ("tests", "failures", "errors", "skipped")],
+                         ["5", "2", "1", "1"])
+        suites = root.findall("testsuite")
+        self.assertEqual([s.get("name") for s in suites], ["hello", "user"])
+        where = {c.get("name"): (c.get("classname"), c.get("file"), c.get("line"))
+                 for s in suites for c in s.findall("testcase")}
+        self.assertEqual(where, {
+            "basic/greeting-chunk": ("hello", "suite/cases/hello/basic/greeting-chunk.case", "1"),
+            "basic/greeting": ("hello", "suite/cases/hello/basic/greeting.case", "1"),
+            "framing/crlf": ("hello", "suite/cases/hello/framing/crlf.case", "15"),
+            "basic/stream-datagram": ("user", "user/err.case", "7"),
+            "basic/regex-greeting": ("user", "user/regex.case", "7")})
+        # The line is the failing statement of the file a user opens.
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(os.path.join(repo, "suite/cases/hello/framing/crlf.case")) as f:
+            self.assertTrue(f.read().split("\n")[14].startswith("expect c1 "))
+
+    def test_junit_metadata_and_outcomes(self):
+        root = ET.fromstring(self.read("r.xml"))
+        status, _, start, end = self.runs["junit"]
+        self.assertRegex(root.get("timestamp"), self.STAMP)
+        stamp = calendar.timegm(time.strptime(root.get("timestamp"), "%Y-%m-%dT%H:%M:%SZ"))
+        self.assertLessEqual(abs(stamp - start), 2)
+        self.assertLessEqual(float(root.get("time")), end - start + 0.01)
+        suite = root.find("testsuite")
+        self.assertEqual(suite.get("hostname"), os.uname().nodename)
+        self.assertEqual({p.get("name"): p.get("value") for p in suite.iter("property")},
+                         {"version": "0.1.0", "seed": str(self.SEED), "framing": "line",
+                          "target": f"{BIN}/bad-hello --defect keeps-cr --delay 0.2 -b {{addr}}"})
+        crlf = suite.find("testcase[@name='framing/crlf']")
+        failure = crlf.find("failure")
+        self.assertEqual(failure.get("type"), "fail")
+        self.assertTrue(failure.get("message").startswith(
+            "hello/framing/crlf.case:15: connection c1: expected \"Hello, alice!\\n\""))
+        self.assertTrue(failure.text.endswith(
+            "\nsuite/cases/hello/framing/crlf.case:15\n"
+            "side by side, first difference at byte 12:\n"
+            "offset  expected (14 bytes)  received (15 bytes)\n"
+            "     0  \"Hello, alice!\\n\"    \"Hello, alice\\r!\"\n"
+            "                     ^                    ^\n"
+            "    14                       \"\\n\"\n"), failure.text)
+        out = crlf.find("system-out").text
+        self.assertRegex(out, r"^timeline:\n\+[\d.]+ms c1 connect\n")
+        self.assertRegex(out, r"\ntarget output:\n\[stdout\]\nlistening on 127\.0\.0\.1:\d+\n$")
+        error = root.find("testsuite/testcase[@name='basic/stream-datagram']/error")
+        self.assertEqual(error.get("message"),
+                         "user/err.case:7: connection c is a stream: use expect DATA")
+        skipped = suite.find("testcase[@name='basic/greeting-chunk']/skipped")
+        self.assertEqual(skipped.get("message"), "requires framing chunk")
+
+    def prove(self, name):
+        proc = subprocess.run([self.tool("prove"), "--exec", "cat", name], capture_output=True,
+                              timeout=60, cwd=self.dir)
+        return proc.returncode, proc.stdout.decode() + proc.stderr.decode()
+
+    def test_tap_passes_prove(self):
+        status, out = self.prove("r.tap")
+        self.assertEqual(status, 1, out)
+        self.assertIn("Failed 3/5 subtests", out)
+        self.assertIn("(less 1 skipped subtest: 1 okay)", out)
+        self.assertIn("r.tap (Wstat: 0 Tests: 5 Failed: 3)", out)
+        self.assertIn("Failed tests:  3-5", out)
+        self.assertIn("Result: FAIL", out)
+        self.assertNotIn("Parse errors", out)
+        status, out = self.prove("ok.tap")
+        self.assertEqual(status, 0, out)
+        self.assertIn("All tests successful.", out)
+        self.assertIn("Result: PASS", out)
+
+    def test_tap_metadata_and_diagnostics(self):
+        tap = self.read("r.tap")
+        meta = dict(l[2:].split(": ", 1) for l in tap.splitlines() if l.startswith("# "))
+        self.assertEqual(meta["seed"], str(self.SEED))
+        self.assertEqual(meta["version"], "0.1.0")
+        self.assertRegex(meta["started"], self.STAMP)
+        self.assertRegex(meta["duration_ms"], r"^\d+$")
+        self.assertIn("# profile: hello\n# target: ", tap)
+        self.assertIn("# framing: line\n", tap)
+        self.assertIn("not ok 3 - hello framing/crlf\n  ---\n  message: \"hello/framing/crlf.case"
+                      ":15: connection c1: expected", tap)
+        self.assertIn("  severity: fail\n  file: \"suite/cases/hello/framing/crlf.case\"\n"
+                      "  line: 15\n", tap)
+
+    def test_json_metadata(self):
+        doc = json.loads(self.read("r.json"))
+        _, _, start, end = self.runs["json"]
+        self.assertEqual((doc["tool"], doc["version"], doc["seed"]), ("sockspec", "0.1.0",
+                                                                        self.SEED))
+        self.assertRegex(doc["started"], self.STAMP)
+        self.assertLessEqual(doc["duration_ms"], (end - start) * 1000 + 10)
+        runs = doc["runs"]
+        self.assertEqual([(r["profile"], r["framing"]) for r in runs],
+                         [("hello", "line"), ("user", "line")])
+        for run in runs:
+            self.assertRegex(run["started"], self.STAMP)
+            self.assertGreaterEqual(run["duration_ms"], sum(c["duration_ms"] for c in run["cases"]))
+        self.assertLessEqual(sum(r["duration_ms"] for r in runs), doc["duration_ms"])
+        crlf = next(c for c in runs[0]["cases"] if c["id"] == "framing/crlf")
+        self.assertEqual(crlf["file"], "suite/cases/hello/framing/crlf.case")
+        self.assertEqual(crlf["bytes"], {"pattern": False, "from": 0, "diff": 12,
+                                         "expected": "Hello, alice!\n", "expected_total": 14,
+                                         "received": "Hello, alice\r!\n", "received_total": 15})
+        regex = next(c for c in runs[1]["cases"] if c["id"] == "basic/regex-greeting")
+        self.assertEqual(regex["bytes"], {"pattern": True, "from": 0, "diff": 0,
+                                          "expected": "^Hi\\.$", "expected_total": 6,
+                                          "received": "Welcome!\n", "received_total": 9})
+
+    def test_text_metadata_and_side_by_side(self):
+        _, out, _, _ = self.runs["text"]
+        self.assertRegex(out.split("\n")[0], r"^sockspec 0\.1\.0: seed 4242 \(repeat with "
+                         r"--seed 4242\), started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertIn("== hello (line framing): ", out)
+        self.assertIn(
+            "    side by side, first difference at byte 12:\n"
+            "    offset  expected (14 bytes)  received (15 bytes)\n"
+            "         0  \"Hello, alice!\\n\"    \"Hello, alice\\r!\"\n"
+            "                         ^                    ^\n"
+            "        14                       \"\\n\"\n"
+            "    target output:\n", out)
+        self.assertIn(
+            "    side by side, the pattern as the case file writes it:\n"
+            "    offset  expected (pattern)  received (9 bytes)\n"
+            "         0  \"^Hi\\\\.\\$\"          \"Welcome!\\n\"\n", out)
+        self.assertRegex(out, r"\nduration \d+\.\d{3} s\n1 passed, 2 failed, 1 skipped, "
+                              r"1 errors\n$")
+
+    def test_text_side_by_side_of_a_datagram(self):
+        status, out, _, _ = sockspec(
+            "run", "--timeout-scale", SCALE, "--profile", "udp-echo", "--case",
+            "framing/datagrams-in-a-row", "--target",
+            f"{BIN}/bad-udp-echo --defect coalesce -b {{addr}}", timeout=60)
+        self.assertEqual(status, 1, out)
+        self.assertIn("(a datagram of 11 bytes, expected 3)\n"
+                      "    side by side, first difference at byte 3:\n"
+                      "    offset  expected (3 bytes)  received (11 bytes)\n"
+                      "         0  \"one\"               \"onetwothree\"\n"
+                      "                ^                   ^\n"
+                      "    target output:\n", out)
+
 
 def load_tests(loader, tests, pattern):
     """SOCKSPEC_TEST_NODE set: only the Node.js runs; else all but them.

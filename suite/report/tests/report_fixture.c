@@ -40,8 +40,12 @@ struct report *small_fixture(void)
 	struct report_run *run;
 
 	assert_non_null(r);
+	assert_int_equal(report_set_start(r, 7, "2026-12-03T13:05:00Z", "ci-host"), 0);
+	report_set_duration(r, 1234);
 	run = report_add_run(r, "echo-threaded", "./ref-echo -p 0", "line");
 	assert_non_null(run);
+	assert_int_equal(report_run_set_start(run, "2026-12-03T13:05:00Z"), 0);
+	report_run_set_duration(run, 1000);
 	assert_non_null(add_case(run, "basic/echo-one-line", "basic", "one line comes back",
 	                         VERDICT_PASS, 3, "", "echo-threaded/basic/echo-one-line.case", 0,
 	                         "> hello\n< hello\n", ""));
@@ -59,6 +63,8 @@ struct report *small_fixture(void)
 	                         ""));
 	run = report_add_run(r, "echo-forked", "connect 127.0.0.1:7", "chunk");
 	assert_non_null(run);
+	assert_int_equal(report_run_set_start(run, "2026-12-03T13:05:01Z"), 0);
+	report_run_set_duration(run, 234);
 	assert_non_null(add_case(run, "basic/echo-one-line", "basic", "one line comes back",
 	                         VERDICT_PASS, 4, "", "echo-forked/basic/echo-one-line.case", 0, "",
 	                         ""));

@@ -228,7 +228,9 @@ static void test_report_render_rejects_bad_arguments(void **state)
 	report_free(r);
 }
 
-static const char small_text[] = "== echo-threaded (line framing): ./ref-echo -p 0\n"
+static const char small_text[] = "sockspec 0.1.0: seed 7 (repeat with --seed 7), started "
+                                 "2026-12-03T13:05:00Z\n"
+                                 "== echo-threaded (line framing): ./ref-echo -p 0\n"
                                  "PASS  basic/echo-one-line  3 ms\n"
                                  "FAIL  partial-recv/one-byte-writes  12 ms\n"
                                  "    expected \"hello\\n\", got \"he\"\n"
@@ -255,6 +257,7 @@ static const char small_text[] = "== echo-threaded (line framing): ./ref-echo -p
                                  "          -     -      -     0/1          -    1/3\n"
                                  "echo-forked (chunk)    1/1             -        -  "
                                  "          -     -      -       -          -    1/1\n"
+                                 "duration 1.234 s\n"
                                  "2 passed, 1 failed, 2 skipped, 1 errors\n";
 
 static void test_report_text_exact(void **state)
@@ -289,11 +292,13 @@ static void test_report_text_single_run_has_no_total_row(void **state)
 
 	(void)state;
 	assert_rendered(r, REPORT_TEXT, 0, 0,
+	                "sockspec 0.1.0: seed 0 (repeat with --seed 0)\n"
 	                "== p (line framing): t\n"
 	                "PASS  a/b  1 ms\n"
 	                "\n"
 	                "profile  pass  fail  skip  error  total\n"
 	                "p           1     0     0      0      1\n"
+	                "duration 0.000 s\n"
 	                "1 passed, 0 failed, 0 skipped, 0 errors\n");
 	report_free(r);
 }
@@ -303,7 +308,10 @@ static void test_report_text_empty_report_is_summary_line(void **state)
 	struct report *r = report_new("v");
 
 	(void)state;
-	assert_rendered(r, REPORT_TEXT, 1, 1, "0 passed, 0 failed, 0 skipped, 0 errors\n");
+	assert_rendered(r, REPORT_TEXT, 1, 1,
+	                "sockspec v: seed 0 (repeat with --seed 0)\n"
+	                "duration 0.000 s\n"
+	                "0 passed, 0 failed, 0 skipped, 0 errors\n");
 	report_free(r);
 }
 

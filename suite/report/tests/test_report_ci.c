@@ -29,9 +29,10 @@ static void test_report_json_exact(void **state)
 	(void)state;
 	assert_rendered(
 	    r, REPORT_JSON, 1, 1,
-	    "{\"tool\":\"sockspec\",\"version\":\"0.1.0\",\"runs\":["
+	    "{\"tool\":\"sockspec\",\"version\":\"0.1.0\",\"seed\":7,"
+	    "\"started\":\"2026-12-03T13:05:00Z\",\"duration_ms\":1234,\"runs\":["
 	    "{\"profile\":\"echo-threaded\",\"target\":\"./ref-echo -p 0\",\"framing\":\"line\","
-	    "\"cases\":["
+	    "\"started\":\"2026-12-03T13:05:00Z\",\"duration_ms\":1000,\"cases\":["
 	    "{\"id\":\"basic/echo-one-line\",\"family\":\"basic\","
 	    "\"description\":\"one line comes back\",\"verdict\":\"pass\",\"duration_ms\":3,"
 	    "\"message\":\"\",\"line\":0,\"file\":\"echo-threaded/basic/echo-one-line.case\"},"
@@ -51,7 +52,7 @@ static void test_report_json_exact(void **state)
 	    "\"timeline\":\"> connect x1000\\n\",\"output\":\"\"}],"
 	    "\"summary\":{\"pass\":1,\"fail\":1,\"skip\":1,\"error\":1}},"
 	    "{\"profile\":\"echo-forked\",\"target\":\"connect 127.0.0.1:7\",\"framing\":\"chunk\","
-	    "\"cases\":["
+	    "\"started\":\"2026-12-03T13:05:01Z\",\"duration_ms\":234,\"cases\":["
 	    "{\"id\":\"basic/echo-one-line\",\"family\":\"basic\","
 	    "\"description\":\"one line comes back\",\"verdict\":\"pass\",\"duration_ms\":4,"
 	    "\"message\":\"\",\"line\":0,\"file\":\"echo-forked/basic/echo-one-line.case\"},"
@@ -70,7 +71,8 @@ static void test_report_json_empty_report(void **state)
 
 	(void)state;
 	assert_rendered(r, REPORT_JSON, 0, 0,
-	                "{\"tool\":\"sockspec\",\"version\":\"0.1.0\",\"runs\":[],"
+	                "{\"tool\":\"sockspec\",\"version\":\"0.1.0\",\"seed\":0,"
+	                "\"started\":\"\",\"duration_ms\":0,\"runs\":[],"
 	                "\"summary\":{\"pass\":0,\"fail\":0,\"skip\":0,\"error\":0}}\n");
 	report_free(r);
 }
@@ -116,42 +118,57 @@ static void test_report_json_utf8_boundaries(void **state)
 static const char small_junit[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<testsuites name=\"sockspec\" tests=\"6\" failures=\"1\" errors=\"1\" skipped=\"2\" "
-    "time=\"0.024\">\n"
+    "time=\"1.234\" timestamp=\"2026-12-03T13:05:00Z\">\n"
     "  <testsuite name=\"echo-threaded\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" "
-    "time=\"0.020\">\n"
-    "    <testcase classname=\"echo-threaded.basic\" name=\"basic/echo-one-line\" "
-    "time=\"0.003\"/>\n"
-    "    <testcase classname=\"echo-threaded.partial-recv\" name=\"partial-recv/one-byte-writes\" "
-    "time=\"0.012\">\n"
+    "time=\"1.000\" timestamp=\"2026-12-03T13:05:00Z\" hostname=\"ci-host\">\n"
+    "    <properties>\n"
+    "      <property name=\"version\" value=\"0.1.0\"/>\n"
+    "      <property name=\"seed\" value=\"7\"/>\n"
+    "      <property name=\"target\" value=\"./ref-echo -p 0\"/>\n"
+    "      <property name=\"framing\" value=\"line\"/>\n"
+    "    </properties>\n"
+    "    <testcase name=\"basic/echo-one-line\" classname=\"echo-threaded\" "
+    "file=\"echo-threaded/basic/echo-one-line.case\" line=\"1\" time=\"0.003\"/>\n"
+    "    <testcase name=\"partial-recv/one-byte-writes\" classname=\"echo-threaded\" "
+    "file=\"echo-threaded/partial-recv/one-byte-writes.case\" line=\"7\" time=\"0.012\">\n"
     "      <failure message=\"expected &quot;hello\\n&quot;, got &quot;he&quot;\" "
     "type=\"fail\">expected &quot;hello\\n&quot;, got &quot;he&quot;\n"
     "connection closed early\n"
     "echo-threaded/partial-recv/one-byte-writes.case:7</failure>\n"
-    "      <system-out>&gt; h\n"
+    "      <system-out>timeline:\n"
+    "&gt; h\n"
     "&gt; e\n"
     "&lt; he\n"
+    "target output:\n"
+    "warn: \\x01odd\\xff byte\n"
     "</system-out>\n"
-    "      <system-err>warn: \\x01odd\\xff byte\n"
-    "</system-err>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"echo-threaded.reuse\" name=\"reuse/so-reuseport\" "
-    "time=\"0.000\">\n"
+    "    <testcase name=\"reuse/so-reuseport\" classname=\"echo-threaded\" "
+    "file=\"echo-threaded/reuse/so-reuseport.case\" line=\"1\" time=\"0.000\">\n"
     "      <skipped message=\"needs SO_REUSEPORT\"/>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"echo-threaded.limits\" name=\"limits/many-conns\" "
-    "time=\"0.005\">\n"
+    "    <testcase name=\"limits/many-conns\" classname=\"echo-threaded\" "
+    "file=\"echo-threaded/limits/many-conns.case\" line=\"3\" time=\"0.005\">\n"
     "      <error message=\"runner: fd limit &lt;1024&gt; &amp; &apos;ulimit -n&apos;\" "
     "type=\"error\">runner: fd limit &lt;1024&gt; &amp; &apos;ulimit -n&apos;\n"
     "echo-threaded/limits/many-conns.case:3</error>\n"
-    "      <system-out>&gt; connect x1000\n"
+    "      <system-out>timeline:\n"
+    "&gt; connect x1000\n"
     "</system-out>\n"
     "    </testcase>\n"
     "  </testsuite>\n"
-    "  <testsuite name=\"echo-forked\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\" "
-    "time=\"0.004\">\n"
-    "    <testcase classname=\"echo-forked.basic\" name=\"basic/echo-one-line\" "
-    "time=\"0.004\"/>\n"
-    "    <testcase classname=\"echo-forked.framing\" name=\"framing/crlf\" time=\"0.000\">\n"
+    "  <testsuite name=\"echo-forked (chunk)\" tests=\"2\" failures=\"0\" errors=\"0\" "
+    "skipped=\"1\" time=\"0.234\" timestamp=\"2026-12-03T13:05:01Z\" hostname=\"ci-host\">\n"
+    "    <properties>\n"
+    "      <property name=\"version\" value=\"0.1.0\"/>\n"
+    "      <property name=\"seed\" value=\"7\"/>\n"
+    "      <property name=\"target\" value=\"connect 127.0.0.1:7\"/>\n"
+    "      <property name=\"framing\" value=\"chunk\"/>\n"
+    "    </properties>\n"
+    "    <testcase name=\"basic/echo-one-line\" classname=\"echo-forked\" "
+    "file=\"echo-forked/basic/echo-one-line.case\" line=\"1\" time=\"0.004\"/>\n"
+    "    <testcase name=\"framing/crlf\" classname=\"echo-forked\" "
+    "file=\"echo-forked/framing/crlf.case\" line=\"1\" time=\"0.000\">\n"
     "      <skipped message=\"chunk framing has no lines\"/>\n"
     "    </testcase>\n"
     "  </testsuite>\n"
@@ -174,9 +191,11 @@ static void test_report_junit_escapes_every_byte_kind(void **state)
 	(void)state;
 	/* Attribute: LF, CR and TAB as references; C0, DEL, U+FFFE and
 	 * ill-formed bytes as visible \xNN; C1 is legal XML 1.0. */
-	assert_contains(out, " name=\"q&quot;b\\s&#10;&#13;&#9;\\x01\\x7f\\xff"
-	                     "e\xc3\xa9 \xc2\x9b\\xef\\xbf\\xbe\\xed\\xa0\\x80\\xc0\\xaf"
-	                     "\xf0\x9f\x98\x80&lt;&amp;&gt;&apos;#\\xe2\\x82\" time=\"0.001\">");
+	assert_contains(
+	    out, " name=\"q&quot;b\\s&#10;&#13;&#9;\\x01\\x7f\\xff"
+	         "e\xc3\xa9 \xc2\x9b\\xef\\xbf\\xbe\\xed\\xa0\\x80\\xc0\\xaf"
+	         "\xf0\x9f\x98\x80&lt;&amp;&gt;&apos;#\\xe2\\x82\" classname=\"p\" file=\"f.case\" "
+	         "line=\"2\" time=\"0.001\">");
 	/* The message attribute holds the first line only. */
 	assert_contains(out, "<error message=\"q&quot;b\\s\" type=\"error\">");
 	/* Element text: LF and TAB raw, CR as a reference. */
@@ -185,7 +204,6 @@ static void test_report_junit_escapes_every_byte_kind(void **state)
 	                     "\xf0\x9f\x98\x80&lt;&amp;&gt;&apos;#\\xe2\\x82\nf.case:2</error>\n");
 	/* Empty timeline and output: no empty elements. */
 	assert_null(strstr(out, "<system-out>"));
-	assert_null(strstr(out, "<system-err>"));
 	free(out);
 	report_free(r);
 }
@@ -193,6 +211,14 @@ static void test_report_junit_escapes_every_byte_kind(void **state)
 static const char small_tap[] =
     "TAP version 13\n"
     "1..6\n"
+    "# tool: sockspec\n"
+    "# version: 0.1.0\n"
+    "# seed: 7\n"
+    "# started: 2026-12-03T13:05:00Z\n"
+    "# profile: echo-threaded\n"
+    "# target: ./ref-echo -p 0\n"
+    "# framing: line\n"
+    "# run_started: 2026-12-03T13:05:00Z\n"
     "ok 1 - echo-threaded basic/echo-one-line\n"
     "not ok 2 - echo-threaded partial-recv/one-byte-writes\n"
     "  ---\n"
@@ -212,8 +238,15 @@ static const char small_tap[] =
     "  line: 3\n"
     "  duration_ms: 5\n"
     "  ...\n"
+    "# run_duration_ms: 1000\n"
+    "# profile: echo-forked\n"
+    "# target: connect 127.0.0.1:7\n"
+    "# framing: chunk\n"
+    "# run_started: 2026-12-03T13:05:01Z\n"
     "ok 5 - echo-forked basic/echo-one-line\n"
-    "ok 6 - echo-forked framing/crlf # SKIP chunk framing has no lines\n";
+    "ok 6 - echo-forked framing/crlf # SKIP chunk framing has no lines\n"
+    "# run_duration_ms: 234\n"
+    "# duration_ms: 1234\n";
 
 static void test_report_tap_exact(void **state)
 {
@@ -229,7 +262,9 @@ static void test_report_tap_empty_plan(void **state)
 	struct report *r = report_new("v");
 
 	(void)state;
-	assert_rendered(r, REPORT_TAP, 0, 0, "TAP version 13\n1..0\n");
+	assert_rendered(r, REPORT_TAP, 0, 0,
+	                "TAP version 13\n1..0\n# tool: sockspec\n# version: v\n# seed: 0\n"
+	                "# started: \n# duration_ms: 0\n");
 	report_free(r);
 }
 
@@ -261,11 +296,35 @@ static void test_report_tap_skip_reason_is_first_line(void **state)
 	/* The reason runs to the end of the line: '#' and '\' stay as they
 	 * are there, unlike in the description. */
 	struct report *r = one_case(VERDICT_SKIP, "a/#b", "no #6 C:\\x\x01\nmore", "", "");
+	char *out = render(r, REPORT_TAP, 0, 0);
 
 	(void)state;
-	assert_rendered(r, REPORT_TAP, 0, 0,
-	                "TAP version 13\n1..1\nok 1 - p a/\\#b # SKIP no #6 C:\\x\\x01\n");
+	assert_contains(out, "\nok 1 - p a/\\#b # SKIP no #6 C:\\x\\x01\n# run_duration_ms: 0\n");
+	free(out);
 	report_free(r);
+}
+
+/* The failed case's expected and received bytes: NASTY against NASTY
+ * with its 8th byte changed (run 0), or a pattern beside it (run 1). */
+static void hostile_bytes(struct report_case *c, size_t run)
+{
+	static const char nasty[] = NASTY;
+	struct report_bytes *b = &c->bytes;
+
+	*b = (struct report_bytes){.shown = 1,
+	                           .pattern = run == 1,
+	                           .diff = 7,
+	                           .expected_len = sizeof(nasty) - 1,
+	                           .expected_total = sizeof(nasty) - 1,
+	                           .received_len = sizeof(nasty) - 1,
+	                           .received_total = sizeof(nasty) + 99};
+	b->expected = malloc(b->expected_len);
+	b->received = malloc(b->received_len);
+	assert_non_null(b->expected);
+	assert_non_null(b->received);
+	memcpy(b->expected, nasty, b->expected_len);
+	memcpy(b->received, nasty, b->received_len);
+	b->received[7] = '\x1b';
 }
 
 /* A fixture with every verdict in both runs and hostile bytes in every
@@ -278,16 +337,23 @@ static struct report *hostile_fixture(void)
 	size_t i, v;
 
 	assert_non_null(r);
+	assert_int_equal(
+	    report_set_start(r, 18446744073709551615ULL, "2026-12-03T13:05:00Z", "host " NASTY), 0);
+	report_set_duration(r, 2003);
 	for (i = 0; i < 2; i++) {
 		struct report_run *run =
-		    report_add_run(r, profiles[i], "./t --x='" NASTY "'", "line");
+		    report_add_run(r, profiles[i], "./t --x='" NASTY "'", i ? "chunk" : "line");
 
 		assert_non_null(run);
+		assert_int_equal(report_run_set_start(run, "2026-12-03T13:05:01Z"), 0);
+		report_run_set_duration(run, 1000 * i + 6);
 		for (v = 0; v < 4; v++) {
 			snprintf(id, sizeof(id), "fam%zu/case#%zu \x01\xff", v, i);
 			assert_non_null(add_case(run, id, "fam", NASTY, (enum verdict)v,
 			                         1000 * i + v, v ? NASTY : "", "x.case",
 			                         (unsigned)v, NASTY, NASTY "\n" NASTY));
+			if (v == VERDICT_FAIL)
+				hostile_bytes(&run->cases[run->ncases - 1], i);
 		}
 	}
 	return r;
