@@ -145,8 +145,9 @@ static void describe_any(struct op *op, struct strbuf *sb)
 	if (x->any_prefix > 0)
 		strbuf_printf(sb, "a %u-byte length prefix", x->any_prefix);
 	else
-		strbuf_printf(sb, "%llu more bytes (%llu of any value in all)",
-		              (unsigned long long)x->any_left, (unsigned long long)x->any_total);
+		strbuf_printf(sb, "%llu more byte%s (%llu of any value in all)",
+		              (unsigned long long)x->any_left, x->any_left == 1 ? "" : "s",
+		              (unsigned long long)x->any_total);
 }
 
 /* What the statement wanted, for the message. */
