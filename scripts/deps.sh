@@ -43,7 +43,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+# Without recommends: chromium's alone (cups, samba, systemd, upower) are
+# a hundred packages no test uses, and a minute of CI.
+install=(apt-get install -y -qq --no-install-recommends "${missing[@]}")
+if ! "${install[@]}" >/dev/null 2>&1; then
 	apt-get update -qq
-	apt-get install -y -qq "${missing[@]}"
+	"${install[@]}"
 fi
