@@ -11,9 +11,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -21,8 +23,10 @@
 
 #include "cases.h"
 #include "guard.h"
+#include "jobs.h"
 #include "profile.h"
 #include "render.h"
+#include "rerun.h"
 #include "run.h"
 #include "scale.h"
 #include "sweep.h"
@@ -31,6 +35,10 @@
 
 #define MAX_ITEMS 64 /* --profile/--cases/--case/--exclude given at most this often */
 #define ERR_MAX   1024
+#define REPEAT_MAX 1000 /* --repeat at most */
+
+/* getopt codes of the long options without a letter. */
+enum { OPT_EXCLUDE = 256, OPT_RERUN, OPT_REPEAT, OPT_WORKER };
 
 const char runcmd_usage[] =
     "usage: sockspec run  [--profile NAME | --cases PATH]... [--all]\n"
@@ -88,6 +96,9 @@ struct run_args {
 	size_t nprofiles, npaths, nonly, nexclude;
 	int all;
 	const char *target, *connect, *output, *framing;
+	const char *rerun;    /* --rerun-failed REPORT.json */
+	long worker;          /* --worker PID: a -j worker of that parent (jobs.h) */
+	int halted;           /* -x stopped the runs */
 	enum report_format format;
 	struct run_opts o;
 };
@@ -124,6 +135,39 @@ static int parse_seed(const char *arg, uint64_t *seed)
 	return -1;
 }
 
+/* A count from 1 to max for option what. */
+static int parse_count(const char *arg, const char *what, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+	char text[96];
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > max) {
+		snprintf(text, sizeof(text), "%s: expected a whole number from 1 to %u, got \"%%s\"",
+		         what, max);
+		return runcmd_usage_error(text, arg);
+	}
+	*out = (unsigned)v;
+	return -1;
+}
+
+/* --worker PID: this run is one case of a -j parent; it dies with it. */
+static int start_worker(struct run_args *a, const char *arg)
+{
+	char *end;
+
+	a->worker = strtol(arg, &end, 10);
+	if (*end || a->worker <= 1)
+		return runcmd_usage_error("--worker: expected a parent pid, got \"%s\"", arg);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != (pid_t)a->worker) {
+		fprintf(stderr, "sockspec: --worker %s: the parent is gone\n", arg);
+		return 2;
+	}
+	return -1;
+}
+
 /* Applies one run option; -1 to go on, else an exit status. */
 static int run_option(struct run_args *a, int opt, const char *arg)
 {
@@ -134,8 +178,20 @@ static int run_option(struct run_args *a, int opt, const char *arg)
 		return push(a->paths, &a->npaths, arg, "--cases");
 	case 'k':
 		return push(a->only, &a->nonly, arg, "--case");
-	case 'x':
+	case OPT_EXCLUDE:
 		return push(a->exclude, &a->nexclude, arg, "--exclude");
+	case 'x':
+		a->o.fail_fast = 1;
+		return -1;
+	case OPT_RERUN:
+		a->rerun = arg;
+		return -1;
+	case OPT_REPEAT:
+		return parse_count(arg, "--repeat", REPEAT_MAX, &a->o.repeat);
+	case 'j':
+		return parse_count(arg, "--jobs", JOBS_MAX, &a->o.jobs);
+	case OPT_WORKER:
+		return start_worker(a, arg);
 	case 'a':
 		a->all = 1;
 		return -1;
@@ -199,6 +255,9 @@ static int check_args(const struct run_args *a)
 	if (a->npaths && !a->target && !a->connect)
 		return runcmd_usage_error("%s",
 		                          "--cases needs --target or --connect (which server?)");
+	if (a->connect && a->o.jobs > 1)
+		return runcmd_usage_error("%s", "-j needs launched targets: with --connect every "
+		                                "case would share the one server");
 	if (a->connect && a->o.family != AF_INET)
 		return runcmd_usage_error("%s",
 		                          "--ipv6/--unix apply to launched targets; --connect "
@@ -219,7 +278,12 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	                                     {"connect", required_argument, NULL, 'C'},
 	                                     {"framing", required_argument, NULL, 'F'},
 	                                     {"case", required_argument, NULL, 'k'},
-	                                     {"exclude", required_argument, NULL, 'x'},
+	                                     {"exclude", required_argument, NULL, OPT_EXCLUDE},
+	                                     {"fail-fast", no_argument, NULL, 'x'},
+	                                     {"rerun-failed", required_argument, NULL, OPT_RERUN},
+	                                     {"repeat", required_argument, NULL, OPT_REPEAT},
+	                                     {"jobs", required_argument, NULL, 'j'},
+	                                     {"worker", required_argument, NULL, OPT_WORKER},
 	                                     {"format", required_argument, NULL, 'f'},
 	                                     {"output", required_argument, NULL, 'o'},
 	                                     {"timeout-scale", required_argument, NULL, 's'},
@@ -234,7 +298,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	a->o.timeout_scale = 1.0;
 	a->o.seed = (uint64_t)time(NULL) % 1000000;
 	a->o.family = AF_INET;
-	while ((opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "vhxj:", opts, NULL)) != -1)
 		if ((rc = run_option(a, opt, optarg)) >= 0)
 			return rc;
 	if (optind < argc)
@@ -413,6 +477,43 @@ static int write_report(const struct report *r, const struct run_args *a, struct
 	return rc;
 }
 
+/* The command line of a -j worker of run p (jobs.h): the same run,
+ * one case (jobs.c adds --case), its report as JSON on stdout. */
+struct worker_line {
+	const char *argv[24];
+	char scale[32], seed[32], pid[24];
+};
+
+static void worker_line(struct worker_line *w, const struct planned *p, const struct run_args *a)
+{
+	size_t n = 0;
+
+	snprintf(w->scale, sizeof(w->scale), "%.17g", a->o.timeout_scale);
+	snprintf(w->seed, sizeof(w->seed), "%llu", (unsigned long long)a->o.seed);
+	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
+	w->argv[n++] = "/proc/self/exe"; /* this very binary, wherever it was started from */
+	w->argv[n++] = "run";
+	w->argv[n++] = p->prof ? "--profile" : "--cases";
+	w->argv[n++] = p->prof ? p->prof->name : p->path;
+	w->argv[n++] = "--framing";
+	w->argv[n++] = p->framing;
+	w->argv[n++] = "--format";
+	w->argv[n++] = "json";
+	w->argv[n++] = "--timeout-scale";
+	w->argv[n++] = w->scale;
+	w->argv[n++] = "--seed";
+	w->argv[n++] = w->seed;
+	if (a->o.family != AF_INET)
+		w->argv[n++] = a->o.family == AF_INET6 ? "--ipv6" : "--unix";
+	if (a->target) {
+		w->argv[n++] = "--target";
+		w->argv[n++] = a->target;
+	}
+	w->argv[n++] = "--worker";
+	w->argv[n++] = w->pid;
+	w->argv[n] = NULL;
+}
+
 /* Carries the planned runs out under one guard. */
 static int execute(struct report *r, struct planned *runs, size_t n, struct run_args *a)
 {
@@ -432,9 +533,12 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	}
 	a->o.loop = &loop;
 	a->o.guard = &guard;
-	for (size_t i = 0; i < n && rc != RUN_STOPPED; i++) {
+	for (size_t i = 0; i < n && rc != RUN_STOPPED && rc != RUN_HALTED; i++) {
+		struct worker_line wl;
 		if (runs[i].idle)
 			continue;
+		worker_line(&wl, &runs[i], a);
+		a->o.worker_argv = wl.argv;
 		a->o.name = runs[i].prof ? runs[i].prof->name : runs[i].path;
 		a->o.socktype = runs[i].prof ? runs[i].prof->socktype : 0; /* --cases: either */
 		a->o.command = runs[i].command;
@@ -443,6 +547,8 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 		rc = run_cases(r, &runs[i].set, &a->o, err, sizeof(err));
 		if (rc == RUN_FAILED)
 			fprintf(stderr, "sockspec: %s\n", err);
+		a->halted |= rc == RUN_HALTED;
+		a->o.worker_argv = NULL;
 	}
 	(void)sweep_leftovers(&loop, NULL, 0, NULL); /* nothing the run started outlives it */
 	if (guard.expired)
