@@ -29,6 +29,7 @@
 #include "rerun.h"
 #include "run.h"
 #include "scale.h"
+#include "strbuf.h"
 #include "sweep.h"
 #include "cmdline.h"
 #include "target.h"
@@ -382,6 +383,82 @@ static int check_setup(const struct planned *runs, size_t n, const struct run_ar
 	return -1;
 }
 
+/* The bytes of a file (malloc'd, *len), or NULL with err filled. */
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rbe");
+	char *text = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (*len + 4096 > cap) {
+			char *grown = realloc(text, cap = 2 * cap + 4096);
+			if (!grown) {
+				snprintf(err, errlen, "out of memory");
+				free(text);
+				text = NULL;
+				break;
+			}
+			text = grown;
+		}
+		n = fread(text + *len, 1, cap - *len, f);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	if (text && ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+/* --rerun-failed: only the cases that failed in the report stay
+ * selected. -1 to go on; 0 when it had no failure (said so); 2 when it
+ * cannot be read, is no report, or none of its failures is in the runs. */
+static int select_failed(struct planned *runs, size_t n, const char *path)
+{
+	struct rerun_set fs;
+	char err[ERR_MAX], what[ERR_MAX];
+	size_t len = 0, left = 0;
+	char *text = read_file(path, &len, err, sizeof(err));
+
+	if (!text)
+		return setup_error("--rerun-failed", err);
+	if (rerun_parse(text, len, &fs, err, sizeof(err)) < 0) {
+		free(text);
+		snprintf(what, sizeof(what), "--rerun-failed: %s", path);
+		return setup_error(what, err);
+	}
+	free(text);
+	if (fs.failed == 0) {
+		printf("nothing to rerun: no case failed or errored in %s\n", path);
+		rerun_free(&fs);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct run_set *rs = &runs[i].set;
+		const char *name = runs[i].prof ? runs[i].prof->name : runs[i].path;
+		for (size_t c = 0; c < rs->files.n; c++) {
+			rs->selected[c] &= rerun_wanted(&fs, name, runs[i].framing, rs->plans[c]->id);
+			left += !runs[i].idle && rs->selected[c];
+		}
+	}
+	snprintf(err, sizeof(err),
+	         "none of the %zu failed cases of %s is in this selection (another profile, "
+	         "framing or --case?)",
+	         fs.failed, path);
+	rerun_free(&fs);
+	return left ? -1 : setup_error("--rerun-failed", err);
+}
+
 /* --output: a temporary file beside it, renamed over it at the end. */
 struct outfile {
 	const char *path; /* --output */
@@ -446,6 +523,32 @@ static void print_progress(const char *text, void *arg)
 	fflush(out);
 }
 
+/* What the summary does not say: that -x stopped the runs, and under
+ * --repeat the flaky cases (attempts both passed and failed; a case's
+ * attempts are next to each other in the report). "" when neither. */
+static void notes(const struct report *r, const struct run_args *a, struct strbuf *sb)
+{
+	if (a->halted)
+		strbuf_puts(sb, "stopped after the first failure (-x): the cases after it did not "
+		                "run\n");
+	for (size_t i = 0; a->o.repeat > 1 && i < r->nruns; i++) {
+		const struct report_run *run = &r->runs[i];
+		for (size_t c = 0, end; c < run->ncases; c = end) {
+			size_t len = rerun_base_len(run->cases[c].id);
+			unsigned pass = 0, failed = 0;
+			for (end = c; end < run->ncases && rerun_base_len(run->cases[end].id) == len &&
+			              memcmp(run->cases[end].id, run->cases[c].id, len) == 0;
+			     end++) {
+				pass += run->cases[end].verdict == VERDICT_PASS;
+				failed += report_verdict_failed(run->cases[end].verdict);
+			}
+			if (pass && failed)
+				strbuf_printf(sb, "flaky: %s %.*s: passed %u of %zu attempts\n",
+				              run->profile, (int)len, run->cases[c].id, pass, end - c);
+		}
+	}
+}
+
 /* The summary under the live progress (if any), and the report in its
  * format into --output, or on stdout when there was no progress there. */
 static int write_report(const struct report *r, const struct run_args *a, struct outfile *of,
@@ -455,16 +558,26 @@ static int write_report(const struct report *r, const struct run_args *a, struct
 	size_t len = 0;
 	int rc = 0;
 
+	struct strbuf note = {NULL, 0, 0, 0};
+
+	notes(r, a, &note);
+	if (!progress && note.len) /* the report is on stdout: the notes go beside it */
+		fprintf(stderr, "sockspec: %s", strbuf_text(&note));
 	if (progress) {
 		text = report_render_summary(r);
-		if (text)
+		if (text) {
+			print_progress(strbuf_text(&note), stdout);
 			print_progress(text, stdout);
+		}
 		rc = text ? 0 : 1;
 		free(text);
 		text = NULL;
-		if (!a->output)
+		if (!a->output) {
+			strbuf_release(&note);
 			return rc;
+		}
 	}
+	strbuf_release(&note);
 	if (report_render(r, a->format, !a->output && a->o.color, a->o.verbose, &text, &len) < 0) {
 		fprintf(stderr, "sockspec: out of memory rendering the report\n");
 		return 1;
@@ -591,6 +704,8 @@ int runcmd_main(int argc, char **argv, const char *version)
 		rc = plan_run(&runs[i], &a, hits);
 	if (rc < 0)
 		rc = check_setup(runs, n, &a, hits);
+	if (rc < 0 && a.rerun)
+		rc = select_failed(runs, n, a.rerun);
 	if (rc < 0 && a.output)
 		rc = out_open(&of, a.output);
 	if (rc < 0 && !(r = report_new(version)))
