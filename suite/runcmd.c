@@ -25,6 +25,7 @@
 #include "guard.h"
 #include "jobs.h"
 #include "profile.h"
+#include "progress.h"
 #include "render.h"
 #include "rerun.h"
 #include "run.h"
@@ -100,6 +101,7 @@ struct run_args {
 	const char *rerun;    /* --rerun-failed REPORT.json */
 	long worker;          /* --worker PID: a -j worker of that parent (jobs.h) */
 	int halted;           /* -x stopped the runs */
+	struct progress line; /* the status line on a terminal */
 	enum report_format format;
 	struct run_opts o;
 };
@@ -523,6 +525,17 @@ static void print_progress(const char *text, void *arg)
 	fflush(out);
 }
 
+/* The live per-case text, above the status line (if any). */
+static void line_print(const char *text, void *arg)
+{
+	progress_print(arg, text);
+}
+
+static void line_case(const char *id, void *arg)
+{
+	progress_case(arg, id);
+}
+
 /* What the summary does not say: that -x stopped the runs, and under
  * --repeat the flaky cases (attempts both passed and failed; a case's
  * attempts are next to each other in the report). "" when neither. */
@@ -635,9 +648,13 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	uint64_t budget = 0;
 	char err[ERR_MAX];
 	int rc = RUN_OK;
+	unsigned total = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		budget += run_set_budget(&runs[i].set, a->o.timeout_scale);
+		for (size_t c = 0; !runs[i].idle && c < runs[i].set.files.n; c++)
+			total += runs[i].set.selected[c] * (a->o.repeat > 1 ? a->o.repeat : 1);
+	}
 	if (uv_loop_init(&loop) < 0)
 		return setup_error("", "uv_loop_init failed");
 	if (guard_start(&guard, &loop, budget, err, sizeof(err)) < 0) {
@@ -646,6 +663,9 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	}
 	a->o.loop = &loop;
 	a->o.guard = &guard;
+	progress_start(&a->line, &loop, stdout, isatty(STDOUT_FILENO), r, total);
+	a->o.progress_arg = &a->line;
+	a->o.on_start = line_case;
 	for (size_t i = 0; i < n && rc != RUN_STOPPED && rc != RUN_HALTED; i++) {
 		struct worker_line wl;
 		if (runs[i].idle)
@@ -667,6 +687,7 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	if (guard.expired)
 		fprintf(stderr, "sockspec: %s\n", guard_reason(&guard, err, sizeof(err)));
 	rc = guard.expired ? 1 : guard_exit_status(&guard);
+	progress_stop(&a->line);
 	guard_close(&guard);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	(void)uv_loop_close(&loop);
@@ -713,8 +734,7 @@ int runcmd_main(int argc, char **argv, const char *version)
 	if (rc < 0) {
 		a.o.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 		progress = a.format == REPORT_TEXT || a.output;
-		a.o.progress = progress ? print_progress : NULL;
-		a.o.progress_arg = stdout;
+		a.o.progress = progress ? line_print : NULL;
 		if (progress)
 			printf("sockspec %s: seed %llu (repeat with --seed %llu)\n", version,
 			       (unsigned long long)a.o.seed, (unsigned long long)a.o.seed);
