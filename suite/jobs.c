@@ -72,12 +72,13 @@ static void on_deadline(uv_timer_t *t);
 static void on_guard_stop(void *arg)
 {
 	struct jobs_state *js = arg;
+	int signo = js->cfg->guard->signo ? js->cfg->guard->signo : SIGTERM; /* or the watchdog */
 
 	for (unsigned k = 0; k < js->cfg->jobs; k++) {
 		struct worker *w = js->running[k];
 		if (!w || w->exited || w->spawn_error)
 			continue;
-		(void)uv_process_kill(&w->proc, SIGTERM);
+		(void)uv_process_kill(&w->proc, signo);
 		if (uv_timer_get_due_in(&w->timer) > JOBS_STOP_MS)
 			(void)uv_timer_start(&w->timer, on_deadline, JOBS_STOP_MS, 0);
 	}

@@ -48,6 +48,7 @@ const char runcmd_usage[] =
     "                     [--framing line|chunk] [--case GLOB]... [--exclude GLOB]...\n"
     "                     [--format text|json|junit|tap] [--output FILE]\n"
     "                     [--timeout-scale X] [--seed N] [--ipv6 | --unix] [-v]\n"
+    "                     [-x] [--rerun-failed REPORT.json] [--repeat N] [-j N]\n"
     "       sockspec list [--profile NAME]\n"
     "       sockspec check FILE...\n"
     "\n"
@@ -70,9 +71,21 @@ const char runcmd_usage[] =
     "  --seed N         seed of random splits (default: from the clock, printed)\n"
     "  --ipv6, --unix   launched target listens on ::1 or a Unix socket\n"
     "  -v               show the timeline of every case\n"
+    "  -x, --fail-fast  stop after the first case that fails or errors\n"
+    "  --rerun-failed REPORT.json  only the cases that failed or errored in that\n"
+    "                   report (--format json --output), matched by run and framing\n"
+    "  --repeat N       run every case N times (1 to 1000), each on a fresh target;\n"
+    "                   attempts are reported as 'ID #K', a case that both passed\n"
+    "                   and failed is named flaky; it passes only if every attempt does\n"
+    "  -j, --jobs N     N cases at once (1 to 64, default 1), each in a worker with\n"
+    "                   its own target on its own port; the report keeps the case\n"
+    "                   order. Cases that measure timing or load run alone: the\n"
+    "                   families concurrency and resources, and limits/connect-burst\n"
+    "                   (-v then shows the timelines of failed cases only)\n"
+    "On a terminal a status line shows case i of n, the time and the failures.\n"
     "Every case ends by its timeout, target start and stop included; the whole\n"
-    "run by the sum of its cases' timeouts plus 5 s. SIGINT/SIGTERM stop the run:\n"
-    "the targets are stopped and the report of what ran is written.\n"
+    "run by the sum of its cases' timeouts (each attempt's) plus 5 s. SIGINT/SIGTERM\n"
+    "stop the run: the targets are stopped and the report of what ran is written.\n"
     "Exit status: 0 all ran cases passed; 1 a failure or error, nothing ran, or\n"
     "the watchdog stopped the run; 2 usage, case-file or setup errors;\n"
     "128+N stopped by signal N.\n";
@@ -650,8 +663,9 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	int rc = RUN_OK;
 	unsigned total = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		budget += run_set_budget(&runs[i].set, a->o.timeout_scale);
+	for (size_t i = 0; i < n; i++) { /* -j keeps the sum: an upper bound of any order */
+		budget += run_set_budget(&runs[i].set, a->o.timeout_scale) *
+		          (a->o.repeat > 1 ? a->o.repeat : 1);
 		for (size_t c = 0; !runs[i].idle && c < runs[i].set.files.n; c++)
 			total += runs[i].set.selected[c] * (a->o.repeat > 1 ? a->o.repeat : 1);
 	}
