@@ -59,6 +59,7 @@ struct jobs_state {
 	int alone;                   /* the running case must run alone */
 	int halted;                  /* -x saw a failure */
 	int oom;                     /* memory ran out */
+	int dead;                    /* a worker's target was unusable (JOBS_DEAD_EXIT) */
 };
 
 int jobs_alone(const char *id, const char *family)
@@ -116,13 +117,15 @@ static void finish(struct worker *w)
 	int failed = 1;
 
 	if (w->spawn_error) {
-		(void)asprintf(&js->why[w->i], "not run: cannot start a worker: %s",
-		               uv_strerror(w->spawn_error));
+		if (asprintf(&js->why[w->i], "not run: cannot start a worker: %s",
+		             uv_strerror(w->spawn_error)) < 0)
+			js->why[w->i] = NULL;
 	} else if (json_parse(strbuf_text(&w->text), w->text.len, &doc, err, sizeof(err)) < 0 ||
 	           !(c = first_case(doc))) {
-		(void)asprintf(&js->why[w->i],
-		               "the worker reported no verdict (it exited %lld, signal %d)",
-		               (long long)w->status, w->signo);
+		if (asprintf(&js->why[w->i],
+		             "the worker reported no verdict (it exited %lld, signal %d)",
+		             (long long)w->status, w->signo) < 0)
+			js->why[w->i] = NULL;
 		json_free(doc);
 		doc = NULL;
 	} else {
@@ -132,6 +135,7 @@ static void finish(struct worker *w)
 	js->oom |= !doc && !js->why[w->i];
 	js->state[w->i] = DONE;
 	js->halted |= failed && js->cfg->fail_fast;
+	js->dead |= w->exited && w->status == JOBS_DEAD_EXIT;
 	for (unsigned k = 0; k < js->cfg->jobs; k++)
 		if (js->running[k] == w)
 			js->running[k] = NULL;
@@ -311,6 +315,11 @@ static void dispatch(struct jobs_state *js)
 		unsigned slot = 0;
 
 		if (c->local) {
+			js->state[js->next] = DONE;
+		} else if (js->dead) {
+			js->why[js->next] = strdup("not run: the target never became ready or could "
+			                           "not be stopped (see the first error)");
+			js->oom |= !js->why[js->next];
 			js->state[js->next] = DONE;
 		} else {
 			if (js->nrunning >= js->cfg->jobs || js->alone ||

@@ -24,6 +24,10 @@
 #include "report.h"
 
 #define JOBS_MAX 64 /* -j at most */
+/* A worker's exit status when its target never became ready or could not
+ * be stopped: the cases not started yet end as errors at once, as they
+ * do one by one, instead of each waiting out its own readiness. */
+#define JOBS_DEAD_EXIT 4
 
 /* One case (one attempt of it) to carry out. */
 struct jobs_case {

@@ -519,6 +519,8 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 		rc = RUN_FAILED;
 	} else if (rc == RUN_OK && guard_stopped(o->guard)) {
 		rc = RUN_STOPPED;
+	} else if (rc == RUN_OK && st.dead) {
+		rc = RUN_DEAD;
 	}
 	o->guard->on_stop = NULL;
 	target_free(st.target);

@@ -59,6 +59,7 @@ struct run_set {
 #define RUN_BAD_CASES 2 /* a case file did not parse: err says where */
 #define RUN_STOPPED   3 /* the guard stopped the run; the report has what ran */
 #define RUN_HALTED    4 /* -x: a case failed, the rest was not run */
+#define RUN_DEAD      5 /* cases ran, and then the target could not be used any more */
 
 /* Takes files over and parses every one. Returns RUN_OK, or
  * RUN_BAD_CASES / RUN_FAILED with err filled (rs is then freed). */
@@ -76,7 +77,9 @@ uint64_t run_set_budget(const struct run_set *rs, double scale);
 void run_set_free(struct run_set *rs);
 
 /* Runs the selected cases of rs under o, appending a run to r. Returns
- * RUN_OK, RUN_FAILED (err filled), RUN_STOPPED or RUN_HALTED. */
+ * RUN_OK, RUN_FAILED (err filled), RUN_STOPPED, RUN_HALTED or RUN_DEAD (the
+ * target never became ready or could not be stopped: the later cases are
+ * errors). */
 int run_cases(struct report *r, const struct run_set *rs, const struct run_opts *o, char *err,
               size_t errlen);
 

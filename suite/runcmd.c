@@ -114,6 +114,7 @@ struct run_args {
 	const char *rerun;    /* --rerun-failed REPORT.json */
 	long worker;          /* --worker PID: a -j worker of that parent (jobs.h) */
 	int halted;           /* -x stopped the runs */
+	int dead;             /* a run's target could not be used any more */
 	struct progress line; /* the status line on a terminal */
 	enum report_format format;
 	struct run_opts o;
@@ -695,6 +696,7 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 		if (rc == RUN_FAILED)
 			fprintf(stderr, "sockspec: %s\n", err);
 		a->halted |= rc == RUN_HALTED;
+		a->dead |= rc == RUN_DEAD;
 		a->o.worker_argv = NULL;
 	}
 	(void)sweep_leftovers(&loop, NULL, 0, NULL); /* nothing the run started outlives it */
@@ -757,6 +759,8 @@ int runcmd_main(int argc, char **argv, const char *version)
 			rc = 1;
 		if (rc == 0)
 			rc = report_exit_status(r);
+		if (a.worker && a.dead && rc == 1)
+			rc = JOBS_DEAD_EXIT; /* tells the -j parent to start no more */
 	}
 	if (of.tmp) {
 		(void)close(of.fd);

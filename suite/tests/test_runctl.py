@@ -229,6 +229,22 @@ class Jobs(Tmp):
         self.assertTrue(any(overlap(a, b) for a in small for b in small if a is not b))
 
 
+    def test_target_never_ready_is_reported_once_per_worker(self):
+        """As with -j 1: once a worker's target never became ready, the cases not
+        started yet end as errors at once, without waiting out their readiness."""
+        status, doc, _, secs = run_json("--profile", "echo-threaded", "-j", "2", "--target",
+                                        "sh -c 'sleep 30' {port}")
+        self.assertEqual(status, 1)
+        cases = doc["runs"][0]["cases"]
+        self.assertEqual(len(cases), 30)
+        self.assertTrue(all(c["verdict"] == "error" for c in cases))
+        self.assertIn("did not become ready", cases[0]["message"])
+        self.assertEqual(sum("did not become ready" in c["message"] for c in cases), 2)
+        self.assertEqual(sum(c["message"] == "not run: the target never became ready or could "
+                             "not be stopped (see the first error)" for c in cases), 28)
+        self.assertLess(secs, 5 * float(SCALE) + 4)
+
+
 class StatusLine(Clean):
     def run_pty(self, *args):
         pid, fd = pty.fork()
