@@ -54,7 +54,8 @@ struct jobs_state {
 	char **why;                  /* per DONE case without a report: why */
 	struct worker **running;     /* the workers alive, cfg->jobs slots */
 	unsigned nrunning;           /* of them */
-	size_t next;                 /* the next case to start */
+	size_t *order;               /* the order cases start in (see order_cases()) */
+	size_t next;                 /* the next of them to start */
 	size_t emitted;              /* the next case to hand over */
 	int alone;                   /* the running case must run alone */
 	int halted;                  /* -x saw a failure */
@@ -311,35 +312,41 @@ static void start(struct jobs_state *js, size_t i, unsigned slot)
 static void dispatch(struct jobs_state *js)
 {
 	while (js->next < js->n && !js->halted && !js->oom && !guard_stopped(js->cfg->guard)) {
-		const struct jobs_case *c = &js->cases[js->next];
+		size_t i = js->order[js->next];
+		const struct jobs_case *c = &js->cases[i];
 		unsigned slot = 0;
 
 		if (c->local) {
-			js->state[js->next] = DONE;
+			js->state[i] = DONE;
 		} else if (js->dead) {
-			js->why[js->next] = strdup("not run: the target never became ready or could "
-			                           "not be stopped (see the first error)");
-			js->oom |= !js->why[js->next];
-			js->state[js->next] = DONE;
+			js->why[i] = strdup("not run: the target never became ready or could not "
+			                    "be stopped (see the first error)");
+			js->oom |= !js->why[i];
+			js->state[i] = DONE;
 		} else {
 			if (js->nrunning >= js->cfg->jobs || js->alone ||
 			    (js->nrunning > 0 && jobs_alone(c->id, c->family)))
 				return;
 			while (js->running[slot])
 				slot++;
-			start(js, js->next, slot);
+			start(js, i, slot);
 		}
 		if (js->cfg->started)
-			js->cfg->started(js->next, js->cfg->arg);
+			js->cfg->started(i, js->cfg->arg);
 		js->next++;
 	}
 }
 
-/* Hands over the finished cases at the front, in order. */
-static void emit(struct jobs_state *js)
+/* Hands over the finished cases at the front, in order; at the end
+ * (last) also those behind a case that never started (a stop). */
+static void emit(struct jobs_state *js, int last)
 {
-	while (js->emitted < js->n && js->state[js->emitted] == DONE) {
-		size_t i = js->emitted++;
+	for (; js->emitted < js->n; js->emitted++) {
+		size_t i = js->emitted;
+		if (js->state[i] != DONE && !(last && js->state[i] == PENDING))
+			break;
+		if (js->state[i] == PENDING)
+			continue;
 		const struct json_value *c = js->docs[i] ? first_case(js->docs[i]) : NULL;
 		const struct json_value *line = json_get(c, "line"), *ms = json_get(c, "duration_ms");
 		struct report_entry e = {
@@ -369,6 +376,23 @@ static void emit(struct jobs_state *js)
 	}
 }
 
+/* Without -x the cases that must run alone go first, while nothing else
+ * runs yet: placed among the others, each would first wait for the
+ * running ones to end, leaving workers idle. The report keeps the case
+ * order either way. -x keeps the case order, so that it stops at the
+ * first failure in that order. */
+static void order_cases(struct jobs_state *js)
+{
+	size_t k = 0;
+
+	for (int pass = js->cfg->fail_fast ? 1 : 0; pass < 2; pass++)
+		for (size_t i = 0; i < js->n; i++)
+			if (js->cfg->fail_fast ||
+			    (pass == 0) == (jobs_alone(js->cases[i].id, js->cases[i].family) &&
+			                    !js->cases[i].local))
+				js->order[k++] = i;
+}
+
 static void release(struct jobs_state *js)
 {
 	for (size_t i = 0; i < js->n && js->docs && js->why; i++) {
@@ -376,6 +400,7 @@ static void release(struct jobs_state *js)
 		free(js->why[i]);
 	}
 	free(js->state);
+	free(js->order);
 	free(js->docs);
 	free(js->why);
 	free(js->running);
@@ -387,23 +412,26 @@ int jobs_run(const struct jobs_cfg *cfg, const struct jobs_case *cases, size_t n
 	struct jobs_state js = {.cfg = cfg, .cases = cases, .n = n};
 
 	js.state = calloc(n + 1, 1);
+	js.order = calloc(n + 1, sizeof(*js.order));
 	js.docs = calloc(n + 1, sizeof(*js.docs));
 	js.why = calloc(n + 1, sizeof(*js.why));
 	js.running = calloc(cfg->jobs, sizeof(*js.running));
-	if (!js.state || !js.docs || !js.why || !js.running) {
+	if (!js.state || !js.order || !js.docs || !js.why || !js.running) {
 		release(&js);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	order_cases(&js);
 	cfg->guard->on_stop = on_guard_stop;
 	cfg->guard->arg = &js;
 	for (;;) {
 		dispatch(&js);
-		emit(&js);
+		emit(&js, 0);
 		if (js.nrunning == 0)
 			break; /* dispatch started nothing more */
 		(void)uv_run(cfg->loop, UV_RUN_ONCE);
 	}
+	emit(&js, 1);
 	cfg->guard->on_stop = NULL;
 	release(&js);
 	if (js.oom) {
