@@ -368,7 +368,7 @@ static void emit(struct jobs_state *js, int last)
 		}
 		js->state[i] = EMITTED;
 		if (js->cases[i].local || c || js->why[i])
-			(void)js->cfg->done(i, js->cases[i].local ? NULL : &e, js->cfg->arg);
+			js->cfg->done(i, js->cases[i].local ? NULL : &e, js->cfg->arg);
 		json_free(js->docs[i]);
 		js->docs[i] = NULL;
 		free(js->why[i]);

@@ -46,8 +46,8 @@ struct jobs_cfg {
 	const char *const *argv; /* the worker command line, without --case ID (NULL-ended) */
 	/* Case i finished: e is its verdict as the worker reported it (NULL
 	 * for a local case). Called in case order, once for each case that
-	 * ran. Returns 1 when the case failed (for -x). */
-	int (*done)(size_t i, const struct report_entry *e, void *arg);
+	 * ran. */
+	void (*done)(size_t i, const struct report_entry *e, void *arg);
 	void (*started)(size_t i, void *arg); /* case i started, or NULL */
 	void *arg;
 };

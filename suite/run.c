@@ -344,7 +344,7 @@ struct parallel {
 	unsigned *attempt;  /* per job: the attempt */
 };
 
-static int parallel_done(size_t i, const struct report_entry *e, void *arg)
+static void parallel_done(size_t i, const struct report_entry *e, void *arg)
 {
 	struct parallel *pl = arg;
 	const struct plan *p = pl->rs->plans[pl->file[i]];
@@ -353,14 +353,13 @@ static int parallel_done(size_t i, const struct report_entry *e, void *arg)
 
 	if (!e) { /* a skip: decided here, as one by one */
 		one_case(pl->st, p, pl->rs->files.files[pl->file[i]].name, pl->attempt[i]);
-		return 0;
+		return;
 	}
 	copy = *e;
 	copy.id = attempt_id(&id, p, pl->st->o, pl->attempt[i]);
 	copy.description = p->description;
 	emit(pl->st, report_add_case(pl->st->run, &copy));
 	strbuf_release(&id);
-	return report_verdict_failed(e->verdict);
 }
 
 static void parallel_started(size_t i, void *arg)
