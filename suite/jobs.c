@@ -49,18 +49,18 @@ struct jobs_state {
 	const struct jobs_cfg *cfg;
 	const struct jobs_case *cases;
 	size_t n;
-	unsigned char *state;        /* per case */
-	struct json_value **docs;    /* per DONE case: its worker's report, or NULL */
-	char **why;                  /* per DONE case without a report: why */
-	struct worker **running;     /* the workers alive, cfg->jobs slots */
-	unsigned nrunning;           /* of them */
-	size_t *order;               /* the order cases start in (see order_cases()) */
-	size_t next;                 /* the next of them to start */
-	size_t emitted;              /* the next case to hand over */
-	int alone;                   /* the running case must run alone */
-	int halted;                  /* -x saw a failure */
-	int oom;                     /* memory ran out */
-	int dead;                    /* a worker's target was unusable (JOBS_DEAD_EXIT) */
+	unsigned char *state;     /* per case */
+	struct json_value **docs; /* per DONE case: its worker's report, or NULL */
+	char **why;               /* per DONE case without a report: why */
+	struct worker **running;  /* the workers alive, cfg->jobs slots */
+	unsigned nrunning;        /* of them */
+	size_t *order;            /* the order cases start in (see order_cases()) */
+	size_t next;              /* the next of them to start */
+	size_t emitted;           /* the next case to hand over */
+	int alone;                /* the running case must run alone */
+	int halted;               /* -x saw a failure */
+	int oom;                  /* memory ran out */
+	int dead;                 /* a worker's target was unusable (JOBS_DEAD_EXIT) */
 };
 
 int jobs_alone(const char *id, const char *family)
@@ -293,10 +293,9 @@ static void start(struct jobs_state *js, size_t i, unsigned slot)
 	                            .stdio = stdio};
 	w->spawn_error = uv_spawn(js->cfg->loop, &w->proc, &po);
 	free_argv(args);
-	if (w->spawn_error == 0 &&
-	    uv_read_start((uv_stream_t *)&w->out, on_alloc, on_read) == 0) {
-		(void)uv_timer_start(&w->timer, on_deadline,
-		                     js->cases[i].timeout + JOBS_GRACE_MS, 0);
+	if (w->spawn_error == 0 && uv_read_start((uv_stream_t *)&w->out, on_alloc, on_read) == 0) {
+		(void)uv_timer_start(&w->timer, on_deadline, js->cases[i].timeout + JOBS_GRACE_MS,
+		                     0);
 	} else {
 		if (w->spawn_error == 0)
 			(void)uv_process_kill(&w->proc, SIGKILL);
@@ -348,7 +347,8 @@ static void emit(struct jobs_state *js, int last)
 		if (js->state[i] == PENDING)
 			continue;
 		const struct json_value *c = js->docs[i] ? first_case(js->docs[i]) : NULL;
-		const struct json_value *line = json_get(c, "line"), *ms = json_get(c, "duration_ms");
+		const struct json_value *line = json_get(c, "line"),
+		                        *ms = json_get(c, "duration_ms");
 		struct report_entry e = {
 		    .id = js->cases[i].id,
 		    .family = js->cases[i].family,

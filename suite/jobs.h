@@ -8,10 +8,10 @@
  * on a pipe and exits; it dies with the parent (PR_SET_PDEATHSIG). The
  * parent reads the verdicts back (json_read) and hands them over in the
  * case order, so the report is the one -j 1 makes. Cases that measure
- * timing or load run alone (jobs_alone()), first (in case order with -x). When the run is stopped (a
- * signal, the watchdog) or -x saw a failure, nothing more is started;
- * on a stop the running workers get the same signal (SIGTERM for the
- * watchdog; they stop their targets and report), and SIGKILL to their session at their deadline.
+ * timing or load run alone (jobs_alone()), first (in case order with -x). When the run is stopped
+ * (a signal, the watchdog) or -x saw a failure, nothing more is started; on a stop the running
+ * workers get the same signal (SIGTERM for the watchdog; they stop their targets and report), and
+ * SIGKILL to their session at their deadline.
  */
 #ifndef SOCKSPEC_JOBS_H
 #define SOCKSPEC_JOBS_H

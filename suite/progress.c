@@ -53,8 +53,8 @@ static void on_tick(uv_timer_t *t)
 	draw(t->data);
 }
 
-void progress_start(struct progress *p, uv_loop_t *loop, FILE *out, int on,
-                    const struct report *r, unsigned total)
+void progress_start(struct progress *p, uv_loop_t *loop, FILE *out, int on, const struct report *r,
+                    unsigned total)
 {
 	memset(p, 0, sizeof(*p));
 	p->out = out;

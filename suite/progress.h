@@ -19,21 +19,21 @@
 #define PROGRESS_TICK_MS 500 /* redraws of the elapsed time */
 
 struct progress {
-	FILE *out;               /* the terminal */
-	int on;                  /* out is a terminal: draw */
-	const struct report *r;  /* counts what finished and what failed */
-	unsigned total;          /* cases (attempts) in all runs */
-	char *current;           /* the id of the case that started last (owned) */
-	uint64_t t0;             /* uv_hrtime() at the start */
-	uv_timer_t tick;         /* the redraws */
-	int ticking;             /* tick was initialized */
-	int shown;               /* a line is on the screen */
-	int closed;              /* tick's close callback ran */
+	FILE *out;              /* the terminal */
+	int on;                 /* out is a terminal: draw */
+	const struct report *r; /* counts what finished and what failed */
+	unsigned total;         /* cases (attempts) in all runs */
+	char *current;          /* the id of the case that started last (owned) */
+	uint64_t t0;            /* uv_hrtime() at the start */
+	uv_timer_t tick;        /* the redraws */
+	int ticking;            /* tick was initialized */
+	int shown;              /* a line is on the screen */
+	int closed;             /* tick's close callback ran */
 };
 
 /* Starts the line on loop when out is a terminal (on). */
-void progress_start(struct progress *p, uv_loop_t *loop, FILE *out, int on,
-                    const struct report *r, unsigned total);
+void progress_start(struct progress *p, uv_loop_t *loop, FILE *out, int on, const struct report *r,
+                    unsigned total);
 
 /* A case starts: it becomes the current one; the line is redrawn. */
 void progress_case(struct progress *p, const char *id);

@@ -275,8 +275,7 @@ static const char *attempt_id(struct strbuf *sb, const struct plan *p, const str
 	return sb->oom ? p->id : strbuf_text(sb);
 }
 
-static void one_case(struct run_state *st, const struct plan *p, const char *file,
-                     unsigned attempt)
+static void one_case(struct run_state *st, const struct plan *p, const char *file, unsigned attempt)
 {
 	const char *why = skip_reason(p, st->o, st->target);
 	struct strbuf id = {NULL, 0, 0, 0};
@@ -316,7 +315,8 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 /* The last case of the run failed or errored (-x). */
 static int last_failed(const struct run_state *st)
 {
-	return st->run->ncases && report_verdict_failed(st->run->cases[st->run->ncases - 1].verdict);
+	return st->run->ncases &&
+	       report_verdict_failed(st->run->cases[st->run->ncases - 1].verdict);
 }
 
 /* Every selected case, each attempt, one after the other. RUN_OK or RUN_HALTED. */
@@ -340,8 +340,8 @@ static int run_in_turn(struct run_state *st, const struct run_set *rs)
 struct parallel {
 	struct run_state *st;
 	const struct run_set *rs;
-	size_t *file;       /* per job: the index of its case file */
-	unsigned *attempt;  /* per job: the attempt */
+	size_t *file;      /* per job: the index of its case file */
+	unsigned *attempt; /* per job: the attempt */
 };
 
 static void parallel_done(size_t i, const struct report_entry *e, void *arg)

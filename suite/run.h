@@ -38,13 +38,13 @@ struct run_opts {
 	int color;            /* ANSI colours in progress output */
 	void (*progress)(const char *text, void *arg); /* live per-case text, or NULL */
 	void *progress_arg;
-	unsigned repeat;  /* --repeat: attempts of every case, ids suffixed " #N"; 0, 1: once */
-	int fail_fast;    /* -x: stop after the first case that fails or errors */
-	unsigned jobs;    /* -j: cases at once, in worker processes (jobs.h); 0, 1: here */
-	const char *const *worker_argv;                 /* -j: the workers' command line */
-	void (*on_start)(const char *id, void *arg);    /* a case starts (progress_arg), or NULL */
-	uv_loop_t *loop;     /* the invocation's loop */
-	struct guard *guard; /* stops the run on a signal or the watchdog */
+	unsigned repeat; /* --repeat: attempts of every case, ids suffixed " #N"; 0, 1: once */
+	int fail_fast;   /* -x: stop after the first case that fails or errors */
+	unsigned jobs;   /* -j: cases at once, in worker processes (jobs.h); 0, 1: here */
+	const char *const *worker_argv;              /* -j: the workers' command line */
+	void (*on_start)(const char *id, void *arg); /* a case starts (progress_arg), or NULL */
+	uv_loop_t *loop;                             /* the invocation's loop */
+	struct guard *guard;                         /* stops the run on a signal or the watchdog */
 };
 
 /* The cases of one run, parsed and selected. */

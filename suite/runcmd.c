@@ -35,8 +35,8 @@
 #include "cmdline.h"
 #include "target.h"
 
-#define MAX_ITEMS 64 /* --profile/--cases/--case/--exclude given at most this often */
-#define ERR_MAX   1024
+#define MAX_ITEMS  64 /* --profile/--cases/--case/--exclude given at most this often */
+#define ERR_MAX    1024
 #define REPEAT_MAX 1000 /* --repeat at most */
 
 /* getopt codes of the long options without a letter. */
@@ -162,8 +162,8 @@ static int parse_count(const char *arg, const char *what, unsigned max, unsigned
 	errno = 0;
 	v = strtoul(arg, &end, 10);
 	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > max) {
-		snprintf(text, sizeof(text), "%s: expected a whole number from 1 to %u, got \"%%s\"",
-		         what, max);
+		snprintf(text, sizeof(text),
+		         "%s: expected a whole number from 1 to %u, got \"%%s\"", what, max);
 		return runcmd_usage_error(text, arg);
 	}
 	*out = (unsigned)v;
@@ -463,7 +463,8 @@ static int select_failed(struct planned *runs, size_t n, const char *path)
 		struct run_set *rs = &runs[i].set;
 		const char *name = runs[i].prof ? runs[i].prof->name : runs[i].path;
 		for (size_t c = 0; c < rs->files.n; c++) {
-			rs->selected[c] &= rerun_wanted(&fs, name, runs[i].framing, rs->plans[c]->id);
+			rs->selected[c] &=
+			    rerun_wanted(&fs, name, runs[i].framing, rs->plans[c]->id);
 			left += !runs[i].idle && rs->selected[c];
 		}
 	}
@@ -563,15 +564,17 @@ static void notes(const struct report *r, const struct run_args *a, struct strbu
 		for (size_t c = 0, end; c < run->ncases; c = end) {
 			size_t len = rerun_base_len(run->cases[c].id);
 			unsigned pass = 0, failed = 0;
-			for (end = c; end < run->ncases && rerun_base_len(run->cases[end].id) == len &&
-			              memcmp(run->cases[end].id, run->cases[c].id, len) == 0;
+			for (end = c;
+			     end < run->ncases && rerun_base_len(run->cases[end].id) == len &&
+			     memcmp(run->cases[end].id, run->cases[c].id, len) == 0;
 			     end++) {
 				pass += run->cases[end].verdict == VERDICT_PASS;
 				failed += report_verdict_failed(run->cases[end].verdict);
 			}
 			if (pass && failed)
 				strbuf_printf(sb, "flaky: %s %.*s: passed %u of %zu attempts\n",
-				              run->profile, (int)len, run->cases[c].id, pass, end - c);
+				              run->profile, (int)len, run->cases[c].id, pass,
+				              end - c);
 		}
 	}
 }

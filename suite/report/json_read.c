@@ -136,7 +136,8 @@ static int escape(struct reader *r, struct bytes *b, size_t start)
 	    (lo = hex4(r, r->pos + 2)) < 0xDC00 || lo > 0xDFFF)
 		return fail(r, r->pos - 6, "high surrogate without its low surrogate");
 	r->pos += 6;
-	return put_code_point(r, b, 0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00));
+	return put_code_point(r, b,
+	                      0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00));
 }
 
 /* The length of the valid UTF-8 sequence at pos (lead byte >= 0x80), or 0. */

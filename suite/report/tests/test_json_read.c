@@ -74,8 +74,8 @@ static void test_json_read_values(void **state)
 static void test_json_read_string_escapes(void **state)
 {
 	/* "q\"b\\s\/\b\f\n\r\t A é € 😀 \0" with the last five as \u escapes */
-	struct json_value *v =
-	    parse_ok("\"q\\\"b\\\\s\\/\\b\\f\\n\\r\\t \\u0041 \\u00e9 \\u20AC \\ud83d\\ude00 \\u0000\"");
+	struct json_value *v = parse_ok(
+	    "\"q\\\"b\\\\s\\/\\b\\f\\n\\r\\t \\u0041 \\u00e9 \\u20AC \\ud83d\\ude00 \\u0000\"");
 	static const char want[] = "q\"b\\s/\b\f\n\r\t A \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 ";
 
 	(void)state;
@@ -120,11 +120,11 @@ static void test_json_read_rejects_with_position(void **state)
 	BAD("\"\\ude00\"", "line 1, column 2: lone low surrogate in \\u escape");
 	BAD("\"\\ud83d\"", "line 1, column 2: high surrogate without its low surrogate");
 	BAD("\"\\ud83d\\u0041\"", "line 1, column 2: high surrogate without its low surrogate");
-	BAD("\"\xc0\xaf\"", "line 1, column 2: invalid UTF-8 in string");     /* overlong '/' */
-	BAD("\"\xed\xa0\x80\"", "line 1, column 2: invalid UTF-8 in string"); /* U+D800 */
+	BAD("\"\xc0\xaf\"", "line 1, column 2: invalid UTF-8 in string");         /* overlong '/' */
+	BAD("\"\xed\xa0\x80\"", "line 1, column 2: invalid UTF-8 in string");     /* U+D800 */
 	BAD("\"\xf4\x90\x80\x80\"", "line 1, column 2: invalid UTF-8 in string"); /* > U+10FFFF */
-	BAD("\"ab\xe2\x82\"", "line 1, column 4: invalid UTF-8 in string");      /* cut short */
-	BAD("\xef\xbb\xbf[]", "line 1, column 1: expected a value");             /* a BOM */
+	BAD("\"ab\xe2\x82\"", "line 1, column 4: invalid UTF-8 in string");       /* cut short */
+	BAD("\xef\xbb\xbf[]", "line 1, column 1: expected a value");              /* a BOM */
 	BAD("[1]\0", "line 1, column 4: text after the JSON value");
 }
 
