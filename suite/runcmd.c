@@ -27,8 +27,8 @@
 #include "profile.h"
 #include "progress.h"
 #include "render.h"
-#include "rerun.h"
 #include "run.h"
+#include "runctl.h"
 #include "scale.h"
 #include "strbuf.h"
 #include "sweep.h"
@@ -399,81 +399,25 @@ static int check_setup(const struct planned *runs, size_t n, const struct run_ar
 	return -1;
 }
 
-/* The bytes of a file (malloc'd, *len), or NULL with err filled. */
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rbe");
-	char *text = NULL;
-	size_t cap = 0, n;
-
-	*len = 0;
-	if (!f) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (*len + 4096 > cap) {
-			char *grown = realloc(text, cap = 2 * cap + 4096);
-			if (!grown) {
-				snprintf(err, errlen, "out of memory");
-				free(text);
-				text = NULL;
-				break;
-			}
-			text = grown;
-		}
-		n = fread(text + *len, 1, cap - *len, f);
-		*len += n;
-		if (n == 0)
-			break;
-	}
-	if (text && ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	return text;
-}
-
-/* --rerun-failed: only the cases that failed in the report stay
- * selected. -1 to go on; 0 when it had no failure (said so); 2 when it
- * cannot be read, is no report, or none of its failures is in the runs. */
+/* --rerun-failed (runctl.h): -1 to go on, or the exit status. */
 static int select_failed(struct planned *runs, size_t n, const char *path)
 {
-	struct rerun_set fs;
-	char err[ERR_MAX], what[ERR_MAX];
-	size_t len = 0, left = 0;
-	char *text = read_file(path, &len, err, sizeof(err));
+	struct runctl_run rr[2 * MAX_ITEMS + 16];
+	char err[ERR_MAX];
 
-	if (!text)
-		return setup_error("--rerun-failed", err);
-	if (rerun_parse(text, len, &fs, err, sizeof(err)) < 0) {
-		free(text);
-		snprintf(what, sizeof(what), "--rerun-failed: %s", path);
-		return setup_error(what, err);
-	}
-	free(text);
-	if (fs.failed == 0) {
-		printf("nothing to rerun: no case failed or errored in %s\n", path);
-		rerun_free(&fs);
+	for (size_t i = 0; i < n; i++)
+		rr[i] = (struct runctl_run){&runs[i].set,
+		                            runs[i].prof ? runs[i].prof->name : runs[i].path,
+		                            runs[i].framing, runs[i].idle};
+	switch (runctl_select_failed(rr, n, path, err, sizeof(err))) {
+	case RUNCTL_GO:
+		return -1;
+	case RUNCTL_NOTHING:
+		printf("%s\n", err);
 		return 0;
+	default:
+		return setup_error("--rerun-failed", err);
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct run_set *rs = &runs[i].set;
-		const char *name = runs[i].prof ? runs[i].prof->name : runs[i].path;
-		for (size_t c = 0; c < rs->files.n; c++) {
-			rs->selected[c] &=
-			    rerun_wanted(&fs, name, runs[i].framing, rs->plans[c]->id);
-			left += !runs[i].idle && rs->selected[c];
-		}
-	}
-	snprintf(err, sizeof(err),
-	         "none of the %zu failed cases of %s is in this selection (another profile, "
-	         "framing or --case?)",
-	         fs.failed, path);
-	rerun_free(&fs);
-	return left ? -1 : setup_error("--rerun-failed", err);
 }
 
 /* --output: a temporary file beside it, renamed over it at the end. */
@@ -551,34 +495,6 @@ static void line_case(const char *id, void *arg)
 	progress_case(arg, id);
 }
 
-/* What the summary does not say: that -x stopped the runs, and under
- * --repeat the flaky cases (attempts both passed and failed; a case's
- * attempts are next to each other in the report). "" when neither. */
-static void notes(const struct report *r, const struct run_args *a, struct strbuf *sb)
-{
-	if (a->halted)
-		strbuf_puts(sb, "stopped after the first failure (-x): the cases after it did not "
-		                "run\n");
-	for (size_t i = 0; a->o.repeat > 1 && i < r->nruns; i++) {
-		const struct report_run *run = &r->runs[i];
-		for (size_t c = 0, end; c < run->ncases; c = end) {
-			size_t len = rerun_base_len(run->cases[c].id);
-			unsigned pass = 0, failed = 0;
-			for (end = c;
-			     end < run->ncases && rerun_base_len(run->cases[end].id) == len &&
-			     memcmp(run->cases[end].id, run->cases[c].id, len) == 0;
-			     end++) {
-				pass += run->cases[end].verdict == VERDICT_PASS;
-				failed += report_verdict_failed(run->cases[end].verdict);
-			}
-			if (pass && failed)
-				strbuf_printf(sb, "flaky: %s %.*s: passed %u of %zu attempts\n",
-				              run->profile, (int)len, run->cases[c].id, pass,
-				              end - c);
-		}
-	}
-}
-
 /* The summary under the live progress (if any), and the report in its
  * format into --output, or on stdout when there was no progress there. */
 static int write_report(const struct report *r, const struct run_args *a, struct outfile *of,
@@ -590,7 +506,7 @@ static int write_report(const struct report *r, const struct run_args *a, struct
 
 	struct strbuf note = {NULL, 0, 0, 0};
 
-	notes(r, a, &note);
+	runctl_notes(r, a->halted, a->o.repeat, &note);
 	if (!progress && note.len) /* the report is on stdout: the notes go beside it */
 		fprintf(stderr, "sockspec: %s", strbuf_text(&note));
 	if (progress) {
@@ -618,43 +534,6 @@ static int write_report(const struct report *r, const struct run_args *a, struct
 		rc = 1;
 	free(text);
 	return rc;
-}
-
-/* The command line of a -j worker of run p (jobs.h): the same run,
- * one case (jobs.c adds --case), its report as JSON on stdout. */
-struct worker_line {
-	const char *argv[24];
-	char scale[32], seed[32], pid[24];
-};
-
-static void worker_line(struct worker_line *w, const struct planned *p, const struct run_args *a)
-{
-	size_t n = 0;
-
-	snprintf(w->scale, sizeof(w->scale), "%.17g", a->o.timeout_scale);
-	snprintf(w->seed, sizeof(w->seed), "%llu", (unsigned long long)a->o.seed);
-	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
-	w->argv[n++] = "/proc/self/exe"; /* this very binary, wherever it was started from */
-	w->argv[n++] = "run";
-	w->argv[n++] = p->prof ? "--profile" : "--cases";
-	w->argv[n++] = p->prof ? p->prof->name : p->path;
-	w->argv[n++] = "--framing";
-	w->argv[n++] = p->framing;
-	w->argv[n++] = "--format";
-	w->argv[n++] = "json";
-	w->argv[n++] = "--timeout-scale";
-	w->argv[n++] = w->scale;
-	w->argv[n++] = "--seed";
-	w->argv[n++] = w->seed;
-	if (a->o.family != AF_INET)
-		w->argv[n++] = a->o.family == AF_INET6 ? "--ipv6" : "--unix";
-	if (a->target) {
-		w->argv[n++] = "--target";
-		w->argv[n++] = a->target;
-	}
-	w->argv[n++] = "--worker";
-	w->argv[n++] = w->pid;
-	w->argv[n] = NULL;
 }
 
 /* Carries the planned runs out under one guard. */
@@ -685,10 +564,11 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	a->o.progress_arg = &a->line;
 	a->o.on_start = line_case;
 	for (size_t i = 0; i < n && rc != RUN_STOPPED && rc != RUN_HALTED; i++) {
-		struct worker_line wl;
+		struct runctl_worker wl;
 		if (runs[i].idle)
 			continue;
-		worker_line(&wl, &runs[i], a);
+		runctl_worker_line(&wl, runs[i].prof ? runs[i].prof->name : runs[i].path,
+		                   runs[i].prof != NULL, runs[i].framing, &a->o, a->target);
 		a->o.worker_argv = wl.argv;
 		a->o.name = runs[i].prof ? runs[i].prof->name : runs[i].path;
 		a->o.socktype = runs[i].prof ? runs[i].prof->socktype : 0; /* --cases: either */
