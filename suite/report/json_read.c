@@ -253,10 +253,12 @@ static int number(struct reader *r, double *out)
 		if (digits(r) < 0)
 			return -1;
 	}
-	if (!(copy = strndup((const char *)r->s + start, r->pos - start))) {
+	if (!(copy = malloc(r->pos - start + 1))) {
 		r->oom = 1;
 		return fail(r, start, "out of memory");
 	}
+	memcpy(copy, r->s + start, r->pos - start);
+	copy[r->pos - start] = '\0';
 	*out = strtod(copy, NULL);
 	free(copy);
 	return 0;
