@@ -4,7 +4,7 @@
  * — "[i/n] 12.3s 1 failed  family/case" — rewritten in place (\r and
  * clear to the end of the line) when a case starts and twice a second,
  * cleared before any other text is printed and at the end. It is only
- * ever drawn when stdout is a terminal; otherwise every call is a no-op
+ * ever drawn when stdout is a terminal (not TERM=dumb); otherwise every call is a no-op
  * and the output is byte for byte what it is without it.
  */
 #ifndef SOCKSPEC_PROGRESS_H

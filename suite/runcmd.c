@@ -560,7 +560,10 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	}
 	a->o.loop = &loop;
 	a->o.guard = &guard;
-	progress_start(&a->line, &loop, stdout, isatty(STDOUT_FILENO), r, total);
+	progress_start(&a->line, &loop, stdout,
+	               isatty(STDOUT_FILENO) &&
+	                   !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb")),
+	               r, total);
 	a->o.progress_arg = &a->line;
 	a->o.on_start = line_case;
 	for (size_t i = 0; i < n && rc != RUN_STOPPED && rc != RUN_HALTED; i++) {

@@ -248,10 +248,10 @@ class Jobs(Tmp):
 
 
 class StatusLine(Clean):
-    def run_pty(self, *args):
+    def run_pty(self, *args, term="xterm"):
         pid, fd = pty.fork()
         if pid == 0:
-            os.execve(SOCKSPEC, [SOCKSPEC, *args], ENV)
+            os.execve(SOCKSPEC, [SOCKSPEC, *args], dict(ENV, TERM=term))
         out, deadline = b"", time.monotonic() + 120
         while time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], deadline - time.monotonic())
@@ -276,6 +276,14 @@ class StatusLine(Clean):
         self.assertGreaterEqual(len(set(ticks)), 2, out)
         self.assertTrue(out.endswith(b"\r\n4 passed, 0 failed, 0 skipped, 0 errors\r\n"), out)
         self.assertNotIn(b"\r\x1b[K[", out.split(b"profile")[-1])  # cleared before the summary
+
+    def test_nothing_on_a_dumb_terminal(self):
+        status, out = self.run_pty("run", "--profile", "echo-threaded", "--case", "basic/*",
+                                   term="dumb")
+        self.assertEqual(status, 0, out)
+        self.assertNotIn(b"\x1b[K", out)
+        self.assertNotIn(b"[1/3]", out)
+        self.assertTrue(out.endswith(b"\r\n3 passed, 0 failed, 0 skipped, 0 errors\r\n"), out)
 
     def test_nothing_when_not_a_terminal(self):
         status, out, err, _ = sockspec("run", "--profile", "echo-threaded", "--case",
