@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "jobs.h"
 #include "parse.h"
 #include "scale.h"
 #include "sweep.h"
@@ -265,10 +266,21 @@ static void not_started(struct run_state *st, int rc, struct report_entry *e, st
 	e->output = strbuf_text(out);
 }
 
-static void one_case(struct run_state *st, const struct plan *p, const char *file)
+/* The id of one attempt: "basic/one-message #2" under --repeat. */
+static const char *attempt_id(struct strbuf *sb, const struct plan *p, const struct run_opts *o,
+                              unsigned attempt)
+{
+	if (o->repeat <= 1)
+		return p->id;
+	strbuf_printf(sb, "%s #%u", p->id, attempt);
+	return sb->oom ? p->id : strbuf_text(sb);
+}
+
+static void one_case(struct run_state *st, const struct plan *p, const char *file, unsigned attempt)
 {
 	const char *why = skip_reason(p, st->o, st->target);
-	struct report_entry e = {.id = p->id,
+	struct strbuf id = {NULL, 0, 0, 0};
+	struct report_entry e = {.id = attempt_id(&id, p, st->o, attempt),
 	                         .family = p->family_name,
 	                         .description = p->description,
 	                         .file = file};
@@ -285,8 +297,11 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 		e.file = path.oom ? file : strbuf_text(&path);
 		emit(st, report_add_case(st->run, &e));
 		strbuf_release(&path);
+		strbuf_release(&id);
 		return;
 	}
+	if (st->o->on_start)
+		st->o->on_start(e.id, st->o->progress_arg);
 	uv_update_time(st->loop);
 	deadline = uv_now(st->loop) + scale_ms(p->timeout_ms, st->o->timeout_scale);
 	target_set_deadline(st->target, deadline);
@@ -302,6 +317,109 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 	strbuf_release(&out);
 	strbuf_release(&msg);
 	strbuf_release(&path);
+	strbuf_release(&id);
+}
+
+/* The last case of the run failed or errored (-x). */
+static int last_failed(const struct run_state *st)
+{
+	return st->run->ncases &&
+	       report_verdict_failed(st->run->cases[st->run->ncases - 1].verdict);
+}
+
+/* Every selected case, each attempt, one after the other. RUN_OK or RUN_HALTED. */
+static int run_in_turn(struct run_state *st, const struct run_set *rs)
+{
+	unsigned attempts = st->o->repeat > 1 ? st->o->repeat : 1;
+
+	for (size_t i = 0; i < rs->files.n && !guard_stopped(st->o->guard); i++) {
+		for (unsigned k = 1; rs->selected[i] && k <= attempts; k++) {
+			if (guard_stopped(st->o->guard))
+				break;
+			one_case(st, rs->plans[i], rs->files.files[i].name, k);
+			if (st->o->fail_fast && last_failed(st))
+				return RUN_HALTED;
+		}
+	}
+	return RUN_OK;
+}
+
+/* -j: what the case list of jobs.c stands for here. */
+struct parallel {
+	struct run_state *st;
+	const struct run_set *rs;
+	size_t *file;      /* per job: the index of its case file */
+	unsigned *attempt; /* per job: the attempt */
+};
+
+static void parallel_done(size_t i, const struct report_entry *e, void *arg)
+{
+	struct parallel *pl = arg;
+	const struct plan *p = pl->rs->plans[pl->file[i]];
+	struct strbuf id = {NULL, 0, 0, 0};
+	struct report_entry copy;
+
+	if (!e) { /* a skip: decided here, as one by one */
+		one_case(pl->st, p, pl->rs->files.files[pl->file[i]].name, pl->attempt[i]);
+		return;
+	}
+	copy = *e;
+	copy.id = attempt_id(&id, p, pl->st->o, pl->attempt[i]);
+	copy.description = p->description;
+	emit(pl->st, report_add_case(pl->st->run, &copy));
+	strbuf_release(&id);
+}
+
+static void parallel_started(size_t i, void *arg)
+{
+	struct parallel *pl = arg;
+	const struct plan *p = pl->rs->plans[pl->file[i]];
+	struct strbuf id = {NULL, 0, 0, 0};
+
+	if (pl->st->o->on_start && !skip_reason(p, pl->st->o, pl->st->target))
+		pl->st->o->on_start(attempt_id(&id, p, pl->st->o, pl->attempt[i]),
+		                    pl->st->o->progress_arg);
+	strbuf_release(&id);
+}
+
+/* Every selected case, each attempt, in worker processes (jobs.h). */
+static int run_parallel(struct run_state *st, const struct run_set *rs, char *err, size_t errlen)
+{
+	unsigned attempts = st->o->repeat > 1 ? st->o->repeat : 1;
+	size_t n = 0, cap = rs->files.n * attempts + 1;
+	struct jobs_case *cases = calloc(cap, sizeof(*cases));
+	struct parallel pl = {st, rs, calloc(cap, sizeof(size_t)), calloc(cap, sizeof(unsigned))};
+	struct jobs_cfg cfg = {.loop = st->loop,
+	                       .guard = st->o->guard,
+	                       .jobs = st->o->jobs,
+	                       .fail_fast = st->o->fail_fast,
+	                       .argv = st->o->worker_argv,
+	                       .done = parallel_done,
+	                       .started = parallel_started,
+	                       .arg = &pl};
+	int rc = -1;
+
+	for (size_t i = 0; cases && pl.file && pl.attempt && i < rs->files.n; i++) {
+		for (unsigned k = 1; rs->selected[i] && k <= attempts; k++, n++) {
+			const struct plan *p = rs->plans[i];
+			cases[n] = (struct jobs_case){
+			    .id = p->id,
+			    .family = p->family_name,
+			    .timeout = scale_ms(p->timeout_ms, st->o->timeout_scale),
+			    .local = skip_reason(p, st->o, st->target) != NULL,
+			};
+			pl.file[n] = i;
+			pl.attempt[n] = k;
+		}
+	}
+	if (cases && pl.file && pl.attempt)
+		rc = jobs_run(&cfg, cases, n, err, errlen);
+	else
+		snprintf(err, errlen, "out of memory");
+	free(cases);
+	free(pl.file);
+	free(pl.attempt);
+	return rc < 0 ? RUN_FAILED : rc ? RUN_HALTED : RUN_OK;
 }
 
 int run_set_load(struct run_set *rs, struct case_set *files, char *err, size_t errlen)
@@ -405,16 +523,19 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 		st.run = NULL;
 	if (st.run)
 		progress_header(o, st.target);
-	for (size_t i = 0; st.run && i < rs->files.n && !guard_stopped(o->guard); i++)
-		if (rs->selected[i])
-			one_case(&st, rs->plans[i], rs->files.files[i].name);
+	if (st.run && o->jobs > 1 && target_launched(st.target))
+		rc = run_parallel(&st, rs, err, errlen);
+	else if (st.run)
+		rc = run_in_turn(&st, rs);
 	if (st.run)
 		report_run_set_duration(st.run, (uv_hrtime() - t0) / 1000000);
 	if (!st.run) {
 		snprintf(err, errlen, "out of memory");
 		rc = RUN_FAILED;
-	} else if (guard_stopped(o->guard)) {
+	} else if (rc == RUN_OK && guard_stopped(o->guard)) {
 		rc = RUN_STOPPED;
+	} else if (rc == RUN_OK && st.dead) {
+		rc = RUN_DEAD;
 	}
 	o->guard->on_stop = NULL;
 	target_free(st.target);

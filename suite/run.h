@@ -43,8 +43,13 @@ struct run_opts {
 	 * "suite/cases/", where a user finds them), or NULL */
 	const char *case_dir;
 
-	uv_loop_t *loop;     /* the invocation's loop */
-	struct guard *guard; /* stops the run on a signal or the watchdog */
+	unsigned repeat; /* --repeat: attempts of every case, ids suffixed " #N"; 0, 1: once */
+	int fail_fast;   /* -x: stop after the first case that fails or errors */
+	unsigned jobs;   /* -j: cases at once, in worker processes (jobs.h); 0, 1: here */
+	const char *const *worker_argv;              /* -j: the workers' command line */
+	void (*on_start)(const char *id, void *arg); /* a case starts (progress_arg), or NULL */
+	uv_loop_t *loop;                             /* the invocation's loop */
+	struct guard *guard;                         /* stops the run on a signal or the watchdog */
 };
 
 /* The cases of one run, parsed and selected. */
@@ -58,6 +63,8 @@ struct run_set {
 #define RUN_FAILED    1 /* the run could not be set up: err says why */
 #define RUN_BAD_CASES 2 /* a case file did not parse: err says where */
 #define RUN_STOPPED   3 /* the guard stopped the run; the report has what ran */
+#define RUN_HALTED    4 /* -x: a case failed, the rest was not run */
+#define RUN_DEAD      5 /* cases ran, and then the target could not be used any more */
 
 /* Takes files over and parses every one. Returns RUN_OK, or
  * RUN_BAD_CASES / RUN_FAILED with err filled (rs is then freed). */
@@ -75,7 +82,9 @@ uint64_t run_set_budget(const struct run_set *rs, double scale);
 void run_set_free(struct run_set *rs);
 
 /* Runs the selected cases of rs under o, appending a run to r. Returns
- * RUN_OK, RUN_FAILED (err filled) or RUN_STOPPED. */
+ * RUN_OK, RUN_FAILED (err filled), RUN_STOPPED, RUN_HALTED or RUN_DEAD (the
+ * target never became ready or could not be stopped: the later cases are
+ * errors). */
 int run_cases(struct report *r, const struct run_set *rs, const struct run_opts *o, char *err,
               size_t errlen);
 

@@ -11,9 +11,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -21,16 +23,24 @@
 
 #include "cases.h"
 #include "guard.h"
+#include "jobs.h"
 #include "profile.h"
+#include "progress.h"
 #include "render.h"
 #include "run.h"
+#include "runctl.h"
 #include "scale.h"
+#include "strbuf.h"
 #include "sweep.h"
 #include "cmdline.h"
 #include "target.h"
 
-#define MAX_ITEMS 64 /* --profile/--cases/--case/--exclude given at most this often */
-#define ERR_MAX   1024
+#define MAX_ITEMS  64 /* --profile/--cases/--case/--exclude given at most this often */
+#define ERR_MAX    1024
+#define REPEAT_MAX 1000 /* --repeat at most */
+
+/* getopt codes of the long options without a letter. */
+enum { OPT_EXCLUDE = 256, OPT_RERUN, OPT_REPEAT, OPT_WORKER };
 
 const char runcmd_usage[] =
     "usage: sockspec run  [--profile NAME | --cases PATH]... [--all]\n"
@@ -38,6 +48,7 @@ const char runcmd_usage[] =
     "                     [--framing line|chunk] [--case GLOB]... [--exclude GLOB]...\n"
     "                     [--format text|json|junit|tap|html] [--output FILE]\n"
     "                     [--timeout-scale X] [--seed N] [--ipv6 | --unix] [-v]\n"
+    "                     [-x] [--rerun-failed REPORT.json] [--repeat N] [-j N]\n"
     "       sockspec list [--profile NAME | --cases DIR]\n"
     "       sockspec check FILE...\n"
     "\n"
@@ -60,9 +71,21 @@ const char runcmd_usage[] =
     "  --seed N         seed of random splits (default: from the clock, printed)\n"
     "  --ipv6, --unix   launched target listens on ::1 or a Unix socket\n"
     "  -v               show the timeline of every case\n"
+    "  -x, --fail-fast  stop after the first case that fails or errors\n"
+    "  --rerun-failed REPORT.json  only the cases that failed or errored in that\n"
+    "                   report (--format json --output), matched by run and framing\n"
+    "  --repeat N       run every case N times (1 to 1000), each on a fresh target;\n"
+    "                   attempts are reported as 'ID #K', a case that both passed\n"
+    "                   and failed is named flaky; it passes only if every attempt does\n"
+    "  -j, --jobs N     N cases at once (1 to 64, default 1), each in a worker with\n"
+    "                   its own target on its own port; the report keeps the case\n"
+    "                   order. Cases that measure timing or load run alone: the\n"
+    "                   families concurrency and resources, and limits/connect-burst\n"
+    "                   (-v then shows the timelines of failed cases only)\n"
+    "On a terminal a status line shows case i of n, the time and the failures.\n"
     "Every case ends by its timeout, target start and stop included; the whole\n"
-    "run by the sum of its cases' timeouts plus 5 s. SIGINT/SIGTERM stop the run:\n"
-    "the targets are stopped and the report of what ran is written.\n"
+    "run by the sum of its cases' timeouts (each attempt's) plus 5 s. SIGINT/SIGTERM\n"
+    "stop the run: the targets are stopped and the report of what ran is written.\n"
     "Exit status: 0 all ran cases passed; 1 a failure or error, nothing ran, or\n"
     "the watchdog stopped the run; 2 usage, case-file or setup errors;\n"
     "128+N stopped by signal N.\n";
@@ -88,6 +111,11 @@ struct run_args {
 	size_t nprofiles, npaths, nonly, nexclude;
 	int all;
 	const char *target, *connect, *output, *framing;
+	const char *rerun;    /* --rerun-failed REPORT.json */
+	long worker;          /* --worker PID: a -j worker of that parent (jobs.h) */
+	int halted;           /* -x stopped the runs */
+	int dead;             /* a run's target could not be used any more */
+	struct progress line; /* the status line on a terminal */
 	enum report_format format;
 	struct run_opts o;
 };
@@ -124,6 +152,39 @@ static int parse_seed(const char *arg, uint64_t *seed)
 	return -1;
 }
 
+/* A count from 1 to max for option what. */
+static int parse_count(const char *arg, const char *what, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+	char text[96];
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > max) {
+		snprintf(text, sizeof(text),
+		         "%s: expected a whole number from 1 to %u, got \"%%s\"", what, max);
+		return runcmd_usage_error(text, arg);
+	}
+	*out = (unsigned)v;
+	return -1;
+}
+
+/* --worker PID: this run is one case of a -j parent; it dies with it. */
+static int start_worker(struct run_args *a, const char *arg)
+{
+	char *end;
+
+	a->worker = strtol(arg, &end, 10);
+	if (*end || a->worker <= 1)
+		return runcmd_usage_error("--worker: expected a parent pid, got \"%s\"", arg);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != (pid_t)a->worker) {
+		fprintf(stderr, "sockspec: --worker %s: the parent is gone\n", arg);
+		return 2;
+	}
+	return -1;
+}
+
 /* Applies one run option; -1 to go on, else an exit status. */
 static int run_option(struct run_args *a, int opt, const char *arg)
 {
@@ -134,8 +195,20 @@ static int run_option(struct run_args *a, int opt, const char *arg)
 		return push(a->paths, &a->npaths, arg, "--cases");
 	case 'k':
 		return push(a->only, &a->nonly, arg, "--case");
-	case 'x':
+	case OPT_EXCLUDE:
 		return push(a->exclude, &a->nexclude, arg, "--exclude");
+	case 'x':
+		a->o.fail_fast = 1;
+		return -1;
+	case OPT_RERUN:
+		a->rerun = arg;
+		return -1;
+	case OPT_REPEAT:
+		return parse_count(arg, "--repeat", REPEAT_MAX, &a->o.repeat);
+	case 'j':
+		return parse_count(arg, "--jobs", JOBS_MAX, &a->o.jobs);
+	case OPT_WORKER:
+		return start_worker(a, arg);
 	case 'a':
 		a->all = 1;
 		return -1;
@@ -199,6 +272,9 @@ static int check_args(const struct run_args *a)
 	if (a->npaths && !a->target && !a->connect)
 		return runcmd_usage_error("%s",
 		                          "--cases needs --target or --connect (which server?)");
+	if (a->connect && a->o.jobs > 1)
+		return runcmd_usage_error("%s", "-j needs launched targets: with --connect every "
+		                                "case would share the one server");
 	if (a->connect && a->o.family != AF_INET)
 		return runcmd_usage_error("%s",
 		                          "--ipv6/--unix apply to launched targets; --connect "
@@ -219,7 +295,12 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	                                     {"connect", required_argument, NULL, 'C'},
 	                                     {"framing", required_argument, NULL, 'F'},
 	                                     {"case", required_argument, NULL, 'k'},
-	                                     {"exclude", required_argument, NULL, 'x'},
+	                                     {"exclude", required_argument, NULL, OPT_EXCLUDE},
+	                                     {"fail-fast", no_argument, NULL, 'x'},
+	                                     {"rerun-failed", required_argument, NULL, OPT_RERUN},
+	                                     {"repeat", required_argument, NULL, OPT_REPEAT},
+	                                     {"jobs", required_argument, NULL, 'j'},
+	                                     {"worker", required_argument, NULL, OPT_WORKER},
 	                                     {"format", required_argument, NULL, 'f'},
 	                                     {"output", required_argument, NULL, 'o'},
 	                                     {"timeout-scale", required_argument, NULL, 's'},
@@ -234,7 +315,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	a->o.timeout_scale = 1.0;
 	a->o.seed = (uint64_t)time(NULL) % 1000000;
 	a->o.family = AF_INET;
-	while ((opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "vhxj:", opts, NULL)) != -1)
 		if ((rc = run_option(a, opt, optarg)) >= 0)
 			return rc;
 	if (optind < argc)
@@ -322,6 +403,27 @@ static int check_setup(const struct planned *runs, size_t n, const struct run_ar
 	return -1;
 }
 
+/* --rerun-failed (runctl.h): -1 to go on, or the exit status. */
+static int select_failed(struct planned *runs, size_t n, const char *path)
+{
+	struct runctl_run rr[2 * MAX_ITEMS + 16];
+	char err[ERR_MAX];
+
+	for (size_t i = 0; i < n; i++)
+		rr[i] = (struct runctl_run){&runs[i].set,
+		                            runs[i].prof ? runs[i].prof->name : runs[i].path,
+		                            runs[i].framing, runs[i].idle};
+	switch (runctl_select_failed(rr, n, path, err, sizeof(err))) {
+	case RUNCTL_GO:
+		return -1;
+	case RUNCTL_NOTHING:
+		printf("%s\n", err);
+		return 0;
+	default:
+		return setup_error("--rerun-failed", err);
+	}
+}
+
 /* --output: a temporary file beside it, renamed over it at the end. */
 struct outfile {
 	const char *path; /* --output */
@@ -386,6 +488,17 @@ static void print_progress(const char *text, void *arg)
 	fflush(out);
 }
 
+/* The live per-case text, above the status line (if any). */
+static void line_print(const char *text, void *arg)
+{
+	progress_print(arg, text);
+}
+
+static void line_case(const char *id, void *arg)
+{
+	progress_case(arg, id);
+}
+
 /* The summary under the live progress (if any), and the report in its
  * format into --output, or on stdout when there was no progress there. */
 static int write_report(const struct report *r, const struct run_args *a, struct outfile *of,
@@ -395,16 +508,26 @@ static int write_report(const struct report *r, const struct run_args *a, struct
 	size_t len = 0;
 	int rc = 0;
 
+	struct strbuf note = {NULL, 0, 0, 0};
+
+	runctl_notes(r, a->halted, a->o.repeat, &note);
+	if (!progress && note.len) /* the report is on stdout: the notes go beside it */
+		fprintf(stderr, "sockspec: %s", strbuf_text(&note));
 	if (progress) {
 		text = report_render_summary(r);
-		if (text)
+		if (text) {
+			print_progress(strbuf_text(&note), stdout);
 			print_progress(text, stdout);
+		}
 		rc = text ? 0 : 1;
 		free(text);
 		text = NULL;
-		if (!a->output)
+		if (!a->output) {
+			strbuf_release(&note);
 			return rc;
+		}
 	}
+	strbuf_release(&note);
 	if (report_render(r, a->format, !a->output && a->o.color, a->o.verbose, &text, &len) < 0) {
 		fprintf(stderr, "sockspec: out of memory rendering the report\n");
 		return 1;
@@ -425,9 +548,14 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	uint64_t budget = 0;
 	char err[ERR_MAX];
 	int rc = RUN_OK;
+	unsigned total = 0;
 
-	for (size_t i = 0; i < n; i++)
-		budget += run_set_budget(&runs[i].set, a->o.timeout_scale);
+	for (size_t i = 0; i < n; i++) { /* -j keeps the sum: an upper bound of any order */
+		budget += run_set_budget(&runs[i].set, a->o.timeout_scale) *
+		          (a->o.repeat > 1 ? a->o.repeat : 1);
+		for (size_t c = 0; !runs[i].idle && c < runs[i].set.files.n; c++)
+			total += runs[i].set.selected[c] * (a->o.repeat > 1 ? a->o.repeat : 1);
+	}
 	if (uv_loop_init(&loop) < 0)
 		return setup_error("", "uv_loop_init failed");
 	if (guard_start(&guard, &loop, budget, err, sizeof(err)) < 0) {
@@ -436,9 +564,19 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 	}
 	a->o.loop = &loop;
 	a->o.guard = &guard;
-	for (size_t i = 0; i < n && rc != RUN_STOPPED; i++) {
+	progress_start(&a->line, &loop, stdout,
+	               isatty(STDOUT_FILENO) &&
+	                   !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb")),
+	               r, total);
+	a->o.progress_arg = &a->line;
+	a->o.on_start = line_case;
+	for (size_t i = 0; i < n && rc != RUN_STOPPED && rc != RUN_HALTED; i++) {
+		struct runctl_worker wl;
 		if (runs[i].idle)
 			continue;
+		runctl_worker_line(&wl, runs[i].prof ? runs[i].prof->name : runs[i].path,
+		                   runs[i].prof != NULL, runs[i].framing, &a->o, a->target);
+		a->o.worker_argv = wl.argv;
 		a->o.name = runs[i].prof ? runs[i].prof->name : runs[i].path;
 		a->o.socktype = runs[i].prof ? runs[i].prof->socktype : 0; /* --cases: either */
 		a->o.command = runs[i].command;
@@ -448,11 +586,15 @@ static int execute(struct report *r, struct planned *runs, size_t n, struct run_
 		rc = run_cases(r, &runs[i].set, &a->o, err, sizeof(err));
 		if (rc == RUN_FAILED)
 			fprintf(stderr, "sockspec: %s\n", err);
+		a->halted |= rc == RUN_HALTED;
+		a->dead |= rc == RUN_DEAD;
+		a->o.worker_argv = NULL;
 	}
 	(void)sweep_leftovers(&loop, NULL, 0, NULL); /* nothing the run started outlives it */
 	if (guard.expired)
 		fprintf(stderr, "sockspec: %s\n", guard_reason(&guard, err, sizeof(err)));
 	rc = guard.expired ? 1 : guard_exit_status(&guard);
+	progress_stop(&a->line);
 	guard_close(&guard);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	(void)uv_loop_close(&loop);
@@ -514,6 +656,8 @@ int runcmd_main(int argc, char **argv, const char *version)
 		rc = plan_run(&runs[i], &a, hits);
 	if (rc < 0)
 		rc = check_setup(runs, n, &a, hits);
+	if (rc < 0 && a.rerun)
+		rc = select_failed(runs, n, a.rerun);
 	if (rc < 0 && a.output)
 		rc = out_open(&of, a.output);
 	if (rc < 0 && (!(r = report_new(version)) || stamp_report(r, a.o.seed) < 0))
@@ -521,8 +665,7 @@ int runcmd_main(int argc, char **argv, const char *version)
 	if (rc < 0) {
 		a.o.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 		progress = a.format == REPORT_TEXT || a.output;
-		a.o.progress = progress ? print_progress : NULL;
-		a.o.progress_arg = stdout;
+		a.o.progress = progress ? line_print : NULL;
 		if (progress)
 			print_header(r);
 		rc = execute(r, runs, n, &a);
@@ -531,6 +674,8 @@ int runcmd_main(int argc, char **argv, const char *version)
 			rc = 1;
 		if (rc == 0)
 			rc = report_exit_status(r);
+		if (a.worker && a.dead && rc == 1)
+			rc = JOBS_DEAD_EXIT; /* tells the -j parent to start no more */
 	}
 	if (of.tmp) {
 		(void)close(of.fd);

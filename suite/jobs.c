@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Cases in worker processes (see jobs.h). A case goes through PENDING
+ * (not started), RUNNING (its worker is alive or its handles are still
+ * closing), DONE (its verdict is here) and EMITTED (handed over, in
+ * order). Every worker has a deadline timer armed when it starts: its
+ * case's timeout plus what its own guard allows, after which its session
+ * is SIGKILLed; the loop therefore never waits unbounded.
+ */
+#define _GNU_SOURCE
+#include "jobs.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_read.h"
+#include "strbuf.h"
+
+/* Beyond the case's timeout: the worker's watchdog slack, its last
+ * resort, and a second for the exit to reach us. */
+#define JOBS_GRACE_MS (GUARD_SLACK_MS + GUARD_HARD_MS + 1000)
+/* After a stop: for a SIGTERMed worker to stop its target and report. */
+#define JOBS_STOP_MS 3500 /* run.h: RUN_STOP_MS + RUN_KILL_MS, and 2 s to report */
+#define JOBS_KILL_MS 1000 /* for a SIGKILLed worker to be reaped */
+
+enum { PENDING, RUNNING, DONE, EMITTED };
+
+struct jobs_state;
+
+struct worker {
+	struct jobs_state *js;
+	size_t i;           /* its case */
+	uv_process_t proc;  /* the worker */
+	uv_pipe_t out;      /* its stdout: the JSON report */
+	uv_timer_t timer;   /* its deadline */
+	struct strbuf text; /* what it wrote */
+	int open;           /* handles not closed yet */
+	int exited;         /* its exit callback came */
+	int64_t status;     /* its exit status */
+	int signo;          /* the signal that ended it */
+	int eof;            /* the pipe reached its end or was given up */
+	int spawn_error;    /* uv_spawn's error, or 0 */
+};
+
+struct jobs_state {
+	const struct jobs_cfg *cfg;
+	const struct jobs_case *cases;
+	size_t n;
+	unsigned char *state;     /* per case */
+	struct json_value **docs; /* per DONE case: its worker's report, or NULL */
+	char **why;               /* per DONE case without a report: why */
+	struct worker **running;  /* the workers alive, cfg->jobs slots */
+	unsigned nrunning;        /* of them */
+	size_t *order;            /* the order cases start in (see order_cases()) */
+	size_t next;              /* the next of them to start */
+	size_t emitted;           /* the next case to hand over */
+	int alone;                /* the running case must run alone */
+	int halted;               /* -x saw a failure */
+	int oom;                  /* memory ran out */
+	int dead;                 /* a worker's target was unusable (JOBS_DEAD_EXIT) */
+};
+
+int jobs_alone(const char *id, const char *family)
+{
+	return strcmp(family, "concurrency") == 0 || strcmp(family, "resources") == 0 ||
+	       strcmp(id, "limits/connect-burst") == 0;
+}
+
+static void on_deadline(uv_timer_t *t);
+
+static void on_guard_stop(void *arg)
+{
+	struct jobs_state *js = arg;
+	int signo = js->cfg->guard->signo ? js->cfg->guard->signo : SIGTERM; /* or the watchdog */
+
+	for (unsigned k = 0; k < js->cfg->jobs; k++) {
+		struct worker *w = js->running[k];
+		if (!w || w->exited || w->spawn_error)
+			continue;
+		(void)uv_process_kill(&w->proc, signo);
+		if (uv_timer_get_due_in(&w->timer) > JOBS_STOP_MS)
+			(void)uv_timer_start(&w->timer, on_deadline, JOBS_STOP_MS, 0);
+	}
+}
+
+static enum verdict verdict_of(const char *name)
+{
+	for (enum verdict v = VERDICT_PASS; name && v <= VERDICT_ERROR; v++)
+		if (strcmp(name, report_verdict_name(v)) == 0)
+			return v;
+	return VERDICT_ERROR;
+}
+
+/* The first case of the worker's report, or NULL. */
+static const struct json_value *first_case(const struct json_value *doc)
+{
+	const struct json_value *runs = json_get(doc, "runs"), *cases;
+
+	if (!runs || runs->type != JSON_ARRAY || runs->n < 1)
+		return NULL;
+	cases = json_get(&runs->items[0], "cases");
+	if (!cases || cases->type != JSON_ARRAY || cases->n < 1 ||
+	    cases->items[0].type != JSON_OBJECT)
+		return NULL;
+	return &cases->items[0];
+}
+
+/* All handles of w are closed: its verdict (or why there is none). */
+static void finish(struct worker *w)
+{
+	struct jobs_state *js = w->js;
+	struct json_value *doc = NULL;
+	char err[200];
+	const struct json_value *c;
+	int failed = 1;
+
+	if (w->spawn_error) {
+		if (asprintf(&js->why[w->i], "not run: cannot start a worker: %s",
+		             uv_strerror(w->spawn_error)) < 0)
+			js->why[w->i] = NULL;
+	} else if (json_parse(strbuf_text(&w->text), w->text.len, &doc, err, sizeof(err)) < 0 ||
+	           !(c = first_case(doc))) {
+		if (asprintf(&js->why[w->i],
+		             "the worker reported no verdict (it exited %lld, signal %d)",
+		             (long long)w->status, w->signo) < 0)
+			js->why[w->i] = NULL;
+		json_free(doc);
+		doc = NULL;
+	} else {
+		failed = report_verdict_failed(verdict_of(json_string(json_get(c, "verdict"))));
+	}
+	js->docs[w->i] = doc;
+	js->oom |= !doc && !js->why[w->i];
+	js->state[w->i] = DONE;
+	js->halted |= failed && js->cfg->fail_fast;
+	js->dead |= w->exited && w->status == JOBS_DEAD_EXIT;
+	for (unsigned k = 0; k < js->cfg->jobs; k++)
+		if (js->running[k] == w)
+			js->running[k] = NULL;
+	js->nrunning--;
+	if (js->nrunning == 0)
+		js->alone = 0;
+	strbuf_release(&w->text);
+	free(w);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct worker *w = h->data;
+
+	if (--w->open == 0)
+		finish(w);
+}
+
+static void close_all(struct worker *w)
+{
+	uv_handle_t *hs[3] = {(uv_handle_t *)&w->proc, (uv_handle_t *)&w->out,
+	                      (uv_handle_t *)&w->timer};
+
+	for (int k = 0; k < 3; k++)
+		if (!uv_is_closing(hs[k]))
+			uv_close(hs[k], on_closed);
+}
+
+static void maybe_done(struct worker *w)
+{
+	if (w->exited && w->eof)
+		close_all(w);
+}
+
+static void on_worker_exit(uv_process_t *p, int64_t status, int signo)
+{
+	struct worker *w = p->data;
+
+	w->exited = 1;
+	w->status = status;
+	w->signo = signo;
+	maybe_done(w);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	(void)h;
+	buf->base = malloc(hint);
+	buf->len = buf->base ? hint : 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct worker *w = s->data;
+
+	if (n > 0)
+		strbuf_putn(&w->text, buf->base, (size_t)n);
+	free(buf->base);
+	if (n < 0) {
+		(void)uv_read_stop(s);
+		w->eof = 1;
+		maybe_done(w);
+	}
+}
+
+/* The deadline: the worker's session is killed and its pipe given up. */
+static void on_deadline(uv_timer_t *t)
+{
+	struct worker *w = t->data;
+
+	if (!w->exited)
+		(void)kill(-w->proc.pid, SIGKILL);
+	if (!w->eof) {
+		(void)uv_read_stop((uv_stream_t *)&w->out);
+		w->eof = 1;
+	}
+	if (w->exited)
+		maybe_done(w);
+	else /* the exit comes once it is reaped; bounded like any SIGKILL */
+		(void)uv_timer_start(t, on_deadline, JOBS_KILL_MS, 0);
+}
+
+/* argv with "--case" and the id escaped for fnmatch: a malloc'd array
+ * whose last two words are owned (the id) and borrowed ("--case"). */
+static char **worker_argv(const char *const *base, const char *id)
+{
+	size_t n = 0, k = 0;
+	char **args, *esc;
+
+	while (base[n])
+		n++;
+	if (!(args = calloc(n + 3, sizeof(*args))) || !(esc = malloc(2 * strlen(id) + 1))) {
+		free(args);
+		return NULL;
+	}
+	memcpy(args, base, n * sizeof(*args));
+	for (const char *c = id; *c; c++) {
+		if (strchr("*?[\\", *c))
+			esc[k++] = '\\';
+		esc[k++] = *c;
+	}
+	esc[k] = '\0';
+	args[n] = "--case";
+	args[n + 1] = esc;
+	return args;
+}
+
+static void free_argv(char **args)
+{
+	size_t n = 0;
+
+	while (args[n])
+		n++;
+	free(args[n - 1]); /* the escaped id */
+	free(args);
+}
+
+/* Starts the worker of case i; a failure to start is its verdict. */
+static void start(struct jobs_state *js, size_t i, unsigned slot)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	char **args = worker_argv(js->cfg->argv, js->cases[i].id);
+	uv_stdio_container_t stdio[3];
+	uv_process_options_t po;
+
+	if (!w || !args) {
+		free(w);
+		if (args)
+			free_argv(args);
+		js->oom = 1;
+		js->state[i] = DONE;
+		return;
+	}
+	w->js = js;
+	w->i = i;
+	w->proc.data = w->out.data = w->timer.data = w;
+	js->state[i] = RUNNING;
+	js->running[slot] = w;
+	js->nrunning++;
+	js->alone = jobs_alone(js->cases[i].id, js->cases[i].family);
+	(void)uv_pipe_init(js->cfg->loop, &w->out, 0);
+	(void)uv_timer_init(js->cfg->loop, &w->timer);
+	w->open = 3;
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[1].data.stream = (uv_stream_t *)&w->out;
+	stdio[2].flags = UV_INHERIT_FD;
+	stdio[2].data.fd = 2;
+	po = (uv_process_options_t){.file = args[0],
+	                            .args = args,
+	                            .flags = UV_PROCESS_DETACHED,
+	                            .exit_cb = on_worker_exit,
+	                            .stdio_count = 3,
+	                            .stdio = stdio};
+	w->spawn_error = uv_spawn(js->cfg->loop, &w->proc, &po);
+	free_argv(args);
+	if (w->spawn_error == 0 && uv_read_start((uv_stream_t *)&w->out, on_alloc, on_read) == 0) {
+		(void)uv_timer_start(&w->timer, on_deadline, js->cases[i].timeout + JOBS_GRACE_MS,
+		                     0);
+	} else {
+		if (w->spawn_error == 0)
+			(void)uv_process_kill(&w->proc, SIGKILL);
+		else
+			w->exited = 1;
+		w->eof = 1;
+		maybe_done(w);
+	}
+}
+
+/* Starts what may start now: in order, up to cfg->jobs at once, a case
+ * that must run alone only when nothing runs, nothing beside it. */
+static void dispatch(struct jobs_state *js)
+{
+	while (js->next < js->n && !js->halted && !js->oom && !guard_stopped(js->cfg->guard)) {
+		size_t i = js->order[js->next];
+		const struct jobs_case *c = &js->cases[i];
+		unsigned slot = 0;
+
+		if (c->local) {
+			js->state[i] = DONE;
+		} else if (js->dead) {
+			js->why[i] = strdup("not run: the target never became ready or could not "
+			                    "be stopped (see the first error)");
+			js->oom |= !js->why[i];
+			js->state[i] = DONE;
+		} else {
+			if (js->nrunning >= js->cfg->jobs || js->alone ||
+			    (js->nrunning > 0 && jobs_alone(c->id, c->family)))
+				return;
+			while (js->running[slot])
+				slot++;
+			start(js, i, slot);
+		}
+		if (js->cfg->started)
+			js->cfg->started(i, js->cfg->arg);
+		js->next++;
+	}
+}
+
+/* Hands over the finished cases at the front, in order; at the end
+ * (last) also those behind a case that never started (a stop). */
+static void emit(struct jobs_state *js, int last)
+{
+	for (; js->emitted < js->n; js->emitted++) {
+		size_t i = js->emitted;
+		if (js->state[i] != DONE && !(last && js->state[i] == PENDING))
+			break;
+		if (js->state[i] == PENDING)
+			continue;
+		const struct json_value *c = js->docs[i] ? first_case(js->docs[i]) : NULL;
+		const struct json_value *line = json_get(c, "line"),
+		                        *ms = json_get(c, "duration_ms");
+		struct report_entry e = {
+		    .id = js->cases[i].id,
+		    .family = js->cases[i].family,
+		    .verdict = VERDICT_ERROR,
+		    .message = js->why[i],
+		};
+
+		if (c) {
+			e.description = json_string(json_get(c, "description"));
+			e.verdict = verdict_of(json_string(json_get(c, "verdict")));
+			e.message = json_string(json_get(c, "message"));
+			e.file = json_string(json_get(c, "file"));
+			e.timeline = json_string(json_get(c, "timeline"));
+			e.output = json_string(json_get(c, "output"));
+			e.line = line && line->type == JSON_NUMBER ? (unsigned)line->number : 0;
+			e.duration_ms = ms && ms->type == JSON_NUMBER ? (uint64_t)ms->number : 0;
+		}
+		js->state[i] = EMITTED;
+		if (js->cases[i].local || c || js->why[i])
+			js->cfg->done(i, js->cases[i].local ? NULL : &e, js->cfg->arg);
+		json_free(js->docs[i]);
+		js->docs[i] = NULL;
+		free(js->why[i]);
+		js->why[i] = NULL;
+	}
+}
+
+/* Without -x the cases that must run alone go first, while nothing else
+ * runs yet: placed among the others, each would first wait for the
+ * running ones to end, leaving workers idle. The report keeps the case
+ * order either way. -x keeps the case order, so that it stops at the
+ * first failure in that order. */
+static void order_cases(struct jobs_state *js)
+{
+	size_t k = 0;
+
+	for (int pass = js->cfg->fail_fast ? 1 : 0; pass < 2; pass++)
+		for (size_t i = 0; i < js->n; i++)
+			if (js->cfg->fail_fast ||
+			    (pass == 0) == (jobs_alone(js->cases[i].id, js->cases[i].family) &&
+			                    !js->cases[i].local))
+				js->order[k++] = i;
+}
+
+static void release(struct jobs_state *js)
+{
+	for (size_t i = 0; i < js->n && js->docs && js->why; i++) {
+		json_free(js->docs[i]);
+		free(js->why[i]);
+	}
+	free(js->state);
+	free(js->order);
+	free(js->docs);
+	free(js->why);
+	free(js->running);
+}
+
+int jobs_run(const struct jobs_cfg *cfg, const struct jobs_case *cases, size_t n, char *err,
+             size_t errlen)
+{
+	struct jobs_state js = {.cfg = cfg, .cases = cases, .n = n};
+
+	js.state = calloc(n + 1, 1);
+	js.order = calloc(n + 1, sizeof(*js.order));
+	js.docs = calloc(n + 1, sizeof(*js.docs));
+	js.why = calloc(n + 1, sizeof(*js.why));
+	js.running = calloc(cfg->jobs, sizeof(*js.running));
+	if (!js.state || !js.order || !js.docs || !js.why || !js.running) {
+		release(&js);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	order_cases(&js);
+	cfg->guard->on_stop = on_guard_stop;
+	cfg->guard->arg = &js;
+	for (;;) {
+		dispatch(&js);
+		emit(&js, 0);
+		if (js.nrunning == 0)
+			break; /* dispatch started nothing more */
+		(void)uv_run(cfg->loop, UV_RUN_ONCE);
+	}
+	emit(&js, 1);
+	cfg->guard->on_stop = NULL;
+	release(&js);
+	if (js.oom) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return js.halted;
+}
