@@ -13,11 +13,12 @@ it picks) and stopped by it; each test checks that none outlives it.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import unittest
+
+from proctag import kill_left
 
 BIN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/bin"
 SOCKSPEC = os.path.join(BIN, "sockspec")
@@ -38,20 +39,6 @@ HTTP_IDS = {"http/get-file", "http/get-listing", "http/head", "http/not-found",
             "http/one-response-per-connection"}
 
 
-def tagged_processes():
-    """Live processes (not zombies) carrying this run's tag."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if f"SOCKSPEC_TEST_TAG={TAG}".encode() in env and state != b"Z":
-            found.append(int(pid))
-    return found
 
 
 def sockspec(*args, timeout=120):
@@ -83,12 +70,7 @@ class Clean(unittest.TestCase):
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
-        left = tagged_processes()
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        left = kill_left(TAG)
         self.assertEqual(left, [], "processes started by sockspec outlived it")
 
     def case_file(self, name, text):

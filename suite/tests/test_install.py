@@ -16,11 +16,12 @@ usage: test_install.py SOURCE_DIR BUILD_DIR [TEST...]   (standard library only)
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import unittest
+
+from proctag import kill_left
 
 SRC = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "."
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
@@ -32,20 +33,6 @@ ENV = dict(os.environ, SOCKSPEC_TEST_TAG=TAG, LC_ALL="C", NO_COLOR="1")
 SUMMARY = re.compile(r"^(\d+) passed, 0 failed, (\d+) skipped, 0 errors$", re.M)
 
 
-def tagged_processes():
-    """Live processes (not zombies) that carry this test's tag."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if f"SOCKSPEC_TEST_TAG={TAG}".encode() in env and state != b"Z" and int(pid) != os.getpid():
-            found.append(int(pid))
-    return found
 
 
 def run(argv, timeout=60, cwd="/", env=None):
@@ -84,12 +71,7 @@ class Install(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def tearDown(self):
-        left = tagged_processes()
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        left = kill_left(TAG)
         self.assertEqual(left, [], "processes left behind")
 
     def assert_run_ok(self, r, min_passed=1):

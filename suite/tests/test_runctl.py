@@ -201,8 +201,8 @@ class Jobs(Tmp):
         self.assertEqual(ids_verdicts(one[1]), ids_verdicts(four[1]))
         cases = [c for r in four[1]["runs"] for c in r["cases"] if c["verdict"] == "fail"]
         self.assertEqual([(c["file"], c["line"]) for c in cases],
-                         [("echo-threaded/limits/binary-bytes.case", 7),
-                          ("echo-threaded/limits/nul-in-text.case", 7)])
+                         [("suite/cases/echo-threaded/limits/binary-bytes.case", 7),
+                          ("suite/cases/echo-threaded/limits/nul-in-text.case", 7)])
         self.assertIn('got "before"', cases[1]["message"])
 
     def test_timing_and_load_cases_run_alone(self):

@@ -29,6 +29,8 @@ import unittest
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
+from proctag import kill_left
+
 BIN = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/bin"
 SOCKSPEC = os.path.join(BIN, "sockspec")
 SCALE = os.environ.get("SOCKSPEC_TEST_SCALE", "1")
@@ -61,34 +63,13 @@ ENV = dict(os.environ, SOCKSPEC_TEST_TAG=TAG)
 MEM_ENV = dict(ENV, ASAN_OPTIONS="quarantine_size_mb=0:" + os.environ.get("ASAN_OPTIONS", ""))
 
 
-def tagged_processes():
-    """Live processes (not zombies) that carry this test run's tag."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError):
-            continue
-        if f"SOCKSPEC_TEST_TAG={TAG}".encode() in env and state != b"Z":
-            found.append((int(pid), cmd.strip()))
-    return found
 
 
 class Clean(unittest.TestCase):
     """Every test: no process a sockspec run started outlives the test."""
 
     def tearDown(self):
-        left = tagged_processes()
-        for pid, _ in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        left = kill_left(TAG)
         self.assertEqual(left, [], "processes started by sockspec outlived it")
 
 
