@@ -11,7 +11,8 @@ rounds=${2:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-target="python3 $here/slow_echo.py {port}"
+python=${PYTHON:-python3}
+target="$python $here/slow_echo.py {port}"
 verdicts() {
 	python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
