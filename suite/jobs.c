@@ -49,6 +49,7 @@ struct worker {
 	int dropped;        /* -x gave it up at its gate: its case counts as not started */
 	size_t seq;         /* its place in the start order */
 	int spawned;        /* uv_spawn was called: proc is a handle to close */
+	int went;           /* we said go: its verdict may stop -x */
 	struct strbuf text; /* what it wrote */
 	int open;           /* handles not closed yet */
 	int exited;         /* its exit callback came */
@@ -405,6 +406,7 @@ static void go(struct worker *w)
 
 	/* one byte into an empty socket buffer; a failure means the worker
 	 * is gone: its exit comes, its deadline bounds it */
+	w->went = 1;
 	w->at_gate = uv_try_write((uv_stream_t *)&w->gate, &buf, 1) == 1 ? EXCHANGING : OVER;
 	(void)uv_timer_start(&w->timer, on_deadline, w->js->cases[w->i].timeout + JOBS_GRACE_MS,
 	                     0);
@@ -422,11 +424,13 @@ static void drop(struct worker *w)
 
 /* Says go to what may exchange now: the exchange of a case that must
  * run alone when no other is in progress, and while one waits or runs,
- * no other; every other one at once. After -x, the waiting are dropped. */
+ * no other; every other one at once. With -x, not before the verdicts of
+ * the exchanges done are in (they may fail); after a failure the waiting
+ * are dropped. */
 static void grant(struct jobs_state *js)
 {
 	struct worker *first = NULL; /* the first to start of the alone ones waiting */
-	unsigned busy = 0, alone_busy = 0;
+	unsigned busy = 0, alone_busy = 0, unsettled = 0;
 
 	for (unsigned k = 0; k < js->cfg->jobs; k++) {
 		struct worker *w = js->running[k];
@@ -435,11 +439,13 @@ static void grant(struct jobs_state *js)
 		if (w->at_gate == WAITING && js->halted)
 			drop(w);
 		busy += w->at_gate == EXCHANGING;
+		unsettled += w->went;
 		alone_busy |= w->at_gate == EXCHANGING && w->alone;
 		if (w->at_gate == WAITING && w->alone && (!first || w->seq < first->seq))
 			first = w;
 	}
-	if (alone_busy || guard_stopped(js->cfg->guard))
+	if (alone_busy || guard_stopped(js->cfg->guard) ||
+	    (js->cfg->fail_fast && unsettled > busy))
 		return;
 	if (first) {
 		if (busy == 0)

@@ -13,13 +13,16 @@ import pty
 import re
 import select
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from test_runner import BIN, SCALE, SOCKSPEC, ENV, Clean, run_json, sockspec
+from proctag import tagged_processes
+from test_runner import BIN, SCALE, SOCKSPEC, ENV, TAG, Clean, run_json, sockspec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SLOW_ECHO = f"python3 {HERE}/slow_echo.py {{port}}"
@@ -252,6 +255,53 @@ class Jobs(Tmp):
         self.assertEqual(sum(c["message"] == "not run: the target never became ready or could "
                              "not be stopped (see the first error)" for c in cases), 28)
         self.assertLess(secs, 5 * float(SCALE) + 4)
+
+
+    GATED = ["run", "--profile", "echo-threaded", "-j", "2", "--format", "json",
+             "--timeout-scale", SCALE, "--target", SLOW_ECHO, "--case",
+             "concurrency/hundred-clients", "--case", "basic/*"]
+
+    def start_gated(self):
+        """-j 2 with hundred-clients exchanging alone (1.1 s), started with
+        basic/clients-in-turn, whose worker then waits at its gate."""
+        proc = subprocess.Popen([SOCKSPEC, *self.GATED], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=ENV)
+        time.sleep(0.3 * float(SCALE) + 0.5)  # both targets ready (0.2 s), one exchanging
+        return proc
+
+    def test_sigterm_while_a_worker_waits_at_the_gate(self):
+        proc = self.start_gated()
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
+        self.assertLess(time.monotonic() - start, 6)
+        cases = json.loads(out)["runs"][0]["cases"]
+        self.assertTrue(cases and all("interrupted by SIGTERM" in c["message"] for c in cases
+                                      if c["verdict"] != "pass"), cases)
+        self.assertTrue(any("interrupted by SIGTERM" in c["message"] for c in cases), cases)
+
+    def test_parent_killed_while_a_worker_waits_at_the_gate(self):
+        """The workers end with their targets (PR_SET_PDEATHSIG, the gate's end)."""
+        proc = self.start_gated()
+        proc.kill()
+        proc.communicate(timeout=60)
+        deadline = time.monotonic() + 10
+        while tagged_processes(TAG) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(tagged_processes(TAG), [])
+
+    def test_fail_fast_gives_up_a_worker_waiting_at_the_gate(self):
+        """-x -j 2: binary-bytes fails after its 2 s while connect-burst, which must
+        exchange alone, waits at its gate (one-message ended meanwhile): it is
+        given up, not reported."""
+        status, doc, err, secs = run_json("--profile", "echo-threaded", "--target", NUL, "-x",
+                                          "-j", "2", "--case", "limits/binary-bytes", "--case",
+                                          "limits/connect-burst", "--case", "basic/one-message")
+        self.assertEqual(status, 1, err)
+        self.assertEqual(ids_verdicts(doc), [("basic/one-message", "pass"),
+                                             ("limits/binary-bytes", "fail")])
+        self.assertLess(secs, 2 * float(SCALE) + 6)
 
 
 class StatusLine(Clean):
