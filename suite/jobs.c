@@ -526,10 +526,13 @@ static void emit(struct jobs_state *js, int last)
 	}
 }
 
-/* Without -x the cases that must run alone go first, while nothing else
- * runs yet: placed among the others, each would first wait for the
- * running ones to end, leaving workers idle. The report keeps the case
- * order either way. -x keeps the case order, so that it stops at the
+/* Without -x the cases whose exchanges run alone go first, back to
+ * back: while one exchanges, the next one's target starts in another
+ * slot and is ready at its end, so their exchanges follow each other
+ * without a target start between them; placed among the others, each
+ * would wait for the exchanges in progress, and the slots waiting beside
+ * it would hold targets started early. The report keeps the case order
+ * either way. -x keeps the case order, so that it stops at the
  * first failure in that order. */
 static void order_cases(struct jobs_state *js)
 {
