@@ -181,6 +181,7 @@ static void close_all(struct worker *w)
 	uv_handle_t *hs[4] = {(uv_handle_t *)&w->proc, (uv_handle_t *)&w->out,
 	                      (uv_handle_t *)&w->timer, (uv_handle_t *)&w->gate};
 
+	w->at_gate = OVER; /* its gate closes: no go for it, and it holds none */
 	for (int k = 0; k < 4; k++)
 		if ((k > 0 || w->spawned) && !uv_is_closing(hs[k]))
 			uv_close(hs[k], on_closed);
@@ -408,8 +409,7 @@ static void go(struct worker *w)
 	 * is gone: its exit comes, its deadline bounds it */
 	w->went = 1;
 	w->at_gate = uv_try_write((uv_stream_t *)&w->gate, &buf, 1) == 1 ? EXCHANGING : OVER;
-	(void)uv_timer_start(&w->timer, on_deadline, w->js->cases[w->i].timeout + JOBS_GRACE_MS,
-	                     0);
+	(void)uv_timer_start(&w->timer, on_deadline, w->js->cases[w->i].timeout + JOBS_GRACE_MS, 0);
 }
 
 /* -x gave w up at its gate: its end of file makes it stop its target. */
@@ -444,8 +444,7 @@ static void grant(struct jobs_state *js)
 		if (w->at_gate == WAITING && w->alone && (!first || w->seq < first->seq))
 			first = w;
 	}
-	if (alone_busy || guard_stopped(js->cfg->guard) ||
-	    (js->cfg->fail_fast && unsettled > busy))
+	if (alone_busy || guard_stopped(js->cfg->guard) || (js->cfg->fail_fast && unsettled > busy))
 		return;
 	if (first) {
 		if (busy == 0)

@@ -632,7 +632,7 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 	if (!st.gate_closed)
 		uv_close((uv_handle_t *)&st.gate, on_gate_closed);
 	for (int turn = 0; !(st.timer_closed && st.gate_closed) && turn < 100; turn++)
-		uv_run(o->loop, UV_RUN_NOWAIT);           /* close callbacks run every turn */
+		uv_run(o->loop, UV_RUN_NOWAIT);    /* close callbacks run every turn */
 	assert(st.timer_closed && st.gate_closed); /* they are on this stack */
 	free(st.dead);
 	return rc;
