@@ -155,6 +155,27 @@ int guard_exit_status(const struct guard *g)
 	return g->signo ? 128 + g->signo : 0;
 }
 
+void guard_hold(struct guard *g)
+{
+	(void)uv_timer_stop(&g->watchdog);
+	if (g->have_thread) {
+		(void)pthread_cancel(g->last_resort);
+		(void)pthread_join(g->last_resort, NULL);
+		g->have_thread = 0;
+	}
+}
+
+int guard_resume(struct guard *g, char *err, size_t errlen)
+{
+	int rc = uv_timer_start(&g->watchdog, on_watchdog, g->budget_ms, 0);
+
+	if (rc < 0) {
+		snprintf(err, errlen, "uv_timer_start: %s", uv_strerror(rc));
+		return -1;
+	}
+	return start_thread(g, g->budget_ms + GUARD_HARD_MS, err, errlen);
+}
+
 static void on_closed(uv_handle_t *h)
 {
 	struct guard *g = h->data;

@@ -52,6 +52,14 @@ const char *guard_reason(const struct guard *g, char *buf, size_t cap);
 /* 128 + the signal that stopped the run, or 0. */
 int guard_exit_status(const struct guard *g);
 
+/* A -j worker waiting at its gate (jobs.h) waits for other cases, not
+ * for its own: guard_hold stops the watchdog and the last resort (the
+ * signals still stop the run; the parent's deadline bounds the wait),
+ * guard_resume starts both again with the whole budget from now.
+ * guard_resume returns 0, or -1 with err filled ("pthread_create: ..."). */
+void guard_hold(struct guard *g);
+int guard_resume(struct guard *g, char *err, size_t errlen);
+
 /* Stops guarding: signals get their default action back, the thread
  * ends. The handles close on the next loop turns. */
 void guard_close(struct guard *g);

@@ -8,7 +8,8 @@
  * on a pipe and exits; it dies with the parent (PR_SET_PDEATHSIG). The
  * parent reads the verdicts back (json_read) and hands them over in the
  * case order, so the report is the one -j 1 makes. Cases that measure
- * timing or load run alone (jobs_alone()), first (in case order with -x). When the run is stopped
+ * timing or load have their exchanges alone (jobs_alone(), the gate
+ * below), and start first (in case order with -x). When the run is stopped
  * (a signal, the watchdog) or -x saw a failure, nothing more is started; on a stop the running
  * workers get the same signal (SIGTERM for the watchdog; they stop their targets and report), and
  * SIGKILL to their session at their deadline.
@@ -28,6 +29,18 @@
  * be stopped: the cases not started yet end as errors at once, as they
  * do one by one, instead of each waiting out its own readiness. */
 #define JOBS_DEAD_EXIT 4
+/* The gate: a socketpair end, the worker's fd JOBS_GATE_FD (--worker-gate).
+ * Once its target is ready the worker writes JOBS_GATE_READY and waits
+ * (not counted against the case's timeout) for JOBS_GATE_GO; after the
+ * exchange, before stopping its target, it writes JOBS_GATE_DONE. An end
+ * of file instead of the go: the parent gave the case up (-x) or is
+ * gone; the worker stops its target and exits. The parent grants the go
+ * so that the exchange of a case that must run alone has no other
+ * exchange beside it, while targets start and stop in the other slots. */
+#define JOBS_GATE_FD    3
+#define JOBS_GATE_READY 'r'
+#define JOBS_GATE_GO    'g'
+#define JOBS_GATE_DONE  'd'
 
 /* One case (one attempt of it) to carry out. */
 struct jobs_case {
@@ -52,7 +65,7 @@ struct jobs_cfg {
 	void *arg;
 };
 
-/* 1 when a case must run with no other case beside it: the families
+/* 1 when a case's exchange must run with no other exchange beside it: the families
  * concurrency and resources and the case limits/connect-burst measure
  * timing or load, which other cases on the same cores would skew. */
 int jobs_alone(const char *id, const char *family);

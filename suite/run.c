@@ -36,6 +36,9 @@ struct run_state {
 	int timer_closed;         /* the timer's close callback ran */
 	struct engine_env env;    /* the case the engine runs, for an abort */
 	char *dead;               /* set once the target cannot be used any more */
+	uv_poll_t gate;           /* a -j worker's gate (o->gate_fd), when it has one */
+	int gate_got;             /* the gate: 1 the go came, -1 its end (or an error) */
+	int gate_closed;          /* its close callback ran (or it was never opened) */
 };
 
 /* One awaited target callback. */
@@ -87,6 +90,74 @@ static void on_timer_closed(uv_handle_t *h)
 	struct run_state *st = h->data;
 
 	st->timer_closed = 1;
+}
+
+/* One byte to the -j parent on the gate; 0 or -1 (it is gone). */
+static int say_gate(int fd, char byte)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+static void on_gate(uv_poll_t *h, int status, int events)
+{
+	struct run_state *st = h->data;
+	ssize_t n = -1;
+	char byte = 0;
+
+	(void)events;
+	if (status == 0) {
+		do
+			n = recv(st->o->gate_fd, &byte, 1, MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+	}
+	st->gate_got = n == 1 && byte == JOBS_GATE_GO ? 1 : -1;
+	uv_stop(st->loop);
+}
+
+/* A -j worker with its target ready: says so on the gate and waits for
+ * the parent's go. The wait is for other cases' exchanges, so neither
+ * the case's timeout (it starts again at the go: *deadline) nor the
+ * watchdog counts it; the parent's deadline, its end of file and
+ * PR_SET_PDEATHSIG bound it. 0, -EINTR (the guard stopped the run) or
+ * -EPIPE (the parent gave the case up or is gone). */
+static int pass_gate(struct run_state *st, uint64_t timeout, uint64_t *deadline)
+{
+	char err[160];
+	int rc = 0;
+
+	if (say_gate(st->o->gate_fd, JOBS_GATE_READY) < 0)
+		return -EPIPE;
+	guard_hold(st->o->guard);
+	st->gate_got = 0;
+	if (uv_poll_start(&st->gate, UV_READABLE, on_gate) < 0)
+		st->gate_got = -1;
+	while (!st->gate_got && !guard_stopped(st->o->guard))
+		uv_run(st->loop, UV_RUN_DEFAULT);
+	(void)uv_poll_stop(&st->gate);
+	if (guard_resume(st->o->guard, err, sizeof(err)) < 0)
+		rc = -EAGAIN; /* no last resort: better not run the case */
+	if (guard_stopped(st->o->guard))
+		return -EINTR;
+	if (st->gate_got < 0)
+		return -EPIPE;
+	uv_update_time(st->loop);
+	*deadline = uv_now(st->loop) + timeout;
+	target_set_deadline(st->target, *deadline);
+	return rc;
+}
+
+static void on_gate_closed(uv_handle_t *h)
+{
+	struct run_state *st = h->data;
+
+	st->gate_closed = 1;
 }
 
 /* The guard stopped the run: end the case in progress. */
@@ -227,6 +298,8 @@ static void exchange(struct run_state *st, const struct plan *p, uint64_t deadli
 	    .deadline = deadline,
 	};
 	rc = engine_run(p, &st->env, res);
+	if (st->o->gate_fd > 0) /* the exchange is over; a parent gone sends SIGTERM */
+		(void)say_gate(st->o->gate_fd, JOBS_GATE_DONE);
 	stop(st, deadline);
 	if (rc < 0) {
 		e->verdict = VERDICT_ERROR;
@@ -252,6 +325,8 @@ static void not_started(struct run_state *st, int rc, struct report_entry *e, st
 	target_output(st->target, out);
 	if (rc == -EINTR) {
 		strbuf_printf(msg, "%s: %s", e->file, guard_reason(st->o->guard, why, sizeof(why)));
+	} else if (rc == -EPIPE) {
+		strbuf_printf(msg, "%s: not run: the -j parent gave it up", e->file);
 	} else {
 		strbuf_printf(msg, "%s: ", e->file);
 		start_error(st->target, rc, msg);
@@ -306,6 +381,8 @@ static void one_case(struct run_state *st, const struct plan *p, const char *fil
 	deadline = uv_now(st->loop) + scale_ms(p->timeout_ms, st->o->timeout_scale);
 	target_set_deadline(st->target, deadline);
 	rc = start(st, deadline);
+	if (rc == 0 && st->o->gate_fd > 0)
+		rc = pass_gate(st, scale_ms(p->timeout_ms, st->o->timeout_scale), &deadline);
 	if (rc < 0)
 		not_started(st, rc, &e, &out, &msg);
 	else
@@ -506,7 +583,7 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 	                        .socktype = o->socktype,
 	                        .family = o->family,
 	                        .timeout_scale = o->timeout_scale};
-	struct run_state st = {.o = o, .loop = o->loop};
+	struct run_state st = {.o = o, .loop = o->loop, .gate_closed = 1};
 	char stamp[REPORT_ISO8601_MAX];
 	uint64_t t0 = uv_hrtime(); /* CLOCK_MONOTONIC */
 	int rc = RUN_OK;
@@ -515,9 +592,19 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 		return RUN_FAILED;
 	(void)uv_timer_init(o->loop, &st.timer);
 	st.timer.data = &st;
+	if (o->gate_fd > 0 && (rc = uv_poll_init(o->loop, &st.gate, o->gate_fd)) < 0) {
+		snprintf(err, errlen, "uv_poll_init(--worker-gate %d): %s", o->gate_fd,
+		         uv_strerror(rc));
+		rc = RUN_FAILED;
+	} else {
+		st.gate_closed = o->gate_fd <= 0;
+		st.gate.data = &st;
+		rc = RUN_OK;
+	}
 	o->guard->on_stop = on_guard_stop;
 	o->guard->arg = &st;
-	st.run = report_add_run(r, o->name, target_describe(st.target), o->framing);
+	st.run = rc == RUN_OK ? report_add_run(r, o->name, target_describe(st.target), o->framing)
+	                      : NULL;
 	run_stamp(stamp);
 	if (st.run && report_run_set_start(st.run, stamp) < 0)
 		st.run = NULL;
@@ -529,7 +616,9 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 		rc = run_in_turn(&st, rs);
 	if (st.run)
 		report_run_set_duration(st.run, (uv_hrtime() - t0) / 1000000);
-	if (!st.run) {
+	if (rc == RUN_FAILED && !st.run) {
+		/* err says why */
+	} else if (!st.run) {
 		snprintf(err, errlen, "out of memory");
 		rc = RUN_FAILED;
 	} else if (rc == RUN_OK && guard_stopped(o->guard)) {
@@ -540,9 +629,11 @@ int run_cases(struct report *r, const struct run_set *rs, const struct run_opts 
 	o->guard->on_stop = NULL;
 	target_free(st.target);
 	uv_close((uv_handle_t *)&st.timer, on_timer_closed);
-	for (int turn = 0; !st.timer_closed && turn < 100; turn++)
-		uv_run(o->loop, UV_RUN_NOWAIT); /* close callbacks run every turn */
-	assert(st.timer_closed);                /* st.timer is on this stack */
+	if (!st.gate_closed)
+		uv_close((uv_handle_t *)&st.gate, on_gate_closed);
+	for (int turn = 0; !(st.timer_closed && st.gate_closed) && turn < 100; turn++)
+		uv_run(o->loop, UV_RUN_NOWAIT);    /* close callbacks run every turn */
+	assert(st.timer_closed && st.gate_closed); /* they are on this stack */
 	free(st.dead);
 	return rc;
 }

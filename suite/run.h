@@ -46,7 +46,8 @@ struct run_opts {
 	unsigned repeat; /* --repeat: attempts of every case, ids suffixed " #N"; 0, 1: once */
 	int fail_fast;   /* -x: stop after the first case that fails or errors */
 	unsigned jobs;   /* -j: cases at once, in worker processes (jobs.h); 0, 1: here */
-	const char *const *worker_argv;              /* -j: the workers' command line */
+	const char *const *worker_argv; /* -j: the workers' command line */
+	int gate_fd; /* a -j worker's gate (--worker-gate, jobs.h); 0: none (never stdin) */
 	void (*on_start)(const char *id, void *arg); /* a case starts (progress_arg), or NULL */
 	uv_loop_t *loop;                             /* the invocation's loop */
 	struct guard *guard;                         /* stops the run on a signal or the watchdog */

@@ -40,7 +40,7 @@
 #define REPEAT_MAX 1000 /* --repeat at most */
 
 /* getopt codes of the long options without a letter. */
-enum { OPT_EXCLUDE = 256, OPT_RERUN, OPT_REPEAT, OPT_WORKER };
+enum { OPT_EXCLUDE = 256, OPT_RERUN, OPT_REPEAT, OPT_WORKER, OPT_WORKER_GATE };
 
 const char runcmd_usage[] =
     "usage: sockspec run  [--profile NAME | --cases PATH]... [--all]\n"
@@ -79,8 +79,10 @@ const char runcmd_usage[] =
     "                   and failed is named flaky; it passes only if every attempt does\n"
     "  -j, --jobs N     N cases at once (1 to 64, default 1), each in a worker with\n"
     "                   its own target on its own port; the report keeps the case\n"
-    "                   order. Cases that measure timing or load run alone: the\n"
-    "                   families concurrency and resources, and limits/connect-burst\n"
+    "                   order. Cases that measure timing or load have their\n"
+    "                   exchanges with no other case's exchange beside them (other\n"
+    "                   targets may start and stop meanwhile): the families\n"
+    "                   concurrency and resources, and limits/connect-burst\n"
     "                   (-v then shows the timelines of failed cases only)\n"
     "On a terminal a status line shows case i of n, the time and the failures.\n"
     "Every case ends by its timeout, target start and stop included; the whole\n"
@@ -185,6 +187,24 @@ static int start_worker(struct run_args *a, const char *arg)
 	return -1;
 }
 
+/* --worker-gate FD (hidden): the gate of a -j worker (jobs.h); kept
+ * from the targets this worker starts. */
+static int open_gate(struct run_args *a, const char *arg)
+{
+	char *end;
+	long fd = strtol(arg, &end, 10);
+
+	if (*end || end == arg || fd < 3 || fd > INT_MAX)
+		return runcmd_usage_error("--worker-gate: expected an fd from 3, got \"%s\"", arg);
+	if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "sockspec: --worker-gate %s: fcntl(F_SETFD): %s\n", arg,
+		        strerror(errno));
+		return 2;
+	}
+	a->o.gate_fd = (int)fd;
+	return -1;
+}
+
 /* Applies one run option; -1 to go on, else an exit status. */
 static int run_option(struct run_args *a, int opt, const char *arg)
 {
@@ -209,6 +229,8 @@ static int run_option(struct run_args *a, int opt, const char *arg)
 		return parse_count(arg, "--jobs", JOBS_MAX, &a->o.jobs);
 	case OPT_WORKER:
 		return start_worker(a, arg);
+	case OPT_WORKER_GATE:
+		return open_gate(a, arg);
 	case 'a':
 		a->all = 1;
 		return -1;
@@ -301,6 +323,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	                                     {"repeat", required_argument, NULL, OPT_REPEAT},
 	                                     {"jobs", required_argument, NULL, 'j'},
 	                                     {"worker", required_argument, NULL, OPT_WORKER},
+	                                     {"worker-gate", required_argument, NULL,
+	                                      OPT_WORKER_GATE},
 	                                     {"format", required_argument, NULL, 'f'},
 	                                     {"output", required_argument, NULL, 'o'},
 	                                     {"timeout-scale", required_argument, NULL, 's'},

@@ -9,8 +9,10 @@ usage: slow_echo.py PORT [--start-delay SECONDS] [--flaky COUNTER_FILE] [--log F
   --flaky        every second start (counted in COUNTER_FILE, across
                  instances) closes each connection at once without an
                  echo: the first start works, the second fails, ...
-  --log          on exit, append "START END CONNECTIONS" to FILE (times
-                 from time.monotonic(), connections accepted)
+  --log          on exit, append "START END CONNECTIONS FIRST LAST" to FILE
+                 (times from time.monotonic(): the instance's start and
+                 end, the first accept and the last time a client's
+                 connection was read from or closed; 0 0 without clients)
 It prints "listening on 127.0.0.1:PORT" once it listens and exits 0 on
 SIGTERM or SIGINT (taken with sigwait, as misbehave.py does).
 """
@@ -23,20 +25,30 @@ import threading
 import time
 
 
+SERVED = [0.0, 0.0]  # the first accept, the last read or close
+
+
+def seen():
+    SERVED[1] = time.monotonic()
+
+
 def echo(conn):
     try:
         while True:
             data = conn.recv(65536)
+            seen()
             if not data:
                 break
             conn.sendall(data)
     except OSError:
         pass
     conn.close()
+    seen()
 
 
 def hang_up(conn):
     conn.close()
+    seen()
 
 
 def broken_start(path):
@@ -69,6 +81,9 @@ def serve(port, delay, handler):
     while True:
         conn, _ = srv.accept()
         ACCEPTED[0] += 1
+        if ACCEPTED[0] == 1:
+            SERVED[0] = time.monotonic()
+        seen()
         threading.Thread(target=handler, args=(conn,), daemon=True).start()
 
 
@@ -92,7 +107,8 @@ def main():
     signal.sigwait(stop)
     if log:
         with open(log, "a") as f:
-            f.write(f"{start:.6f} {time.monotonic():.6f} {ACCEPTED[0]}\n")
+            f.write(f"{start:.6f} {time.monotonic():.6f} {ACCEPTED[0]} "
+                    f"{SERVED[0]:.6f} {SERVED[1]:.6f}\n")
     os._exit(0)
 
 

@@ -13,13 +13,16 @@ import pty
 import re
 import select
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from test_runner import BIN, SCALE, SOCKSPEC, ENV, Clean, run_json, sockspec
+from proctag import tagged_processes
+from test_runner import BIN, SCALE, SOCKSPEC, ENV, TAG, Clean, run_json, sockspec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SLOW_ECHO = f"python3 {HERE}/slow_echo.py {{port}}"
@@ -205,11 +208,14 @@ class Jobs(Tmp):
                           ("suite/cases/echo-threaded/limits/nul-in-text.case", 7)])
         self.assertIn('got "before"', cases[1]["message"])
 
-    def test_timing_and_load_cases_run_alone(self):
-        """Every instance of the target logs when it ran and how many clients it
-        took; the cases of a hundred clients or more (concurrency/hundred-clients,
-        resources/*, limits/connect-burst) must overlap no other instance, and the
-        small ones must have run side by side (or the test proves nothing)."""
+    def test_timing_and_load_cases_exchange_alone(self):
+        """Every instance of the target logs when it ran, how many clients it took
+        and when it served them (its first accept, its last read or close). While
+        a case of a hundred clients or more (concurrency/hundred-clients,
+        resources/*, limits/connect-burst) exchanges, no other instance may serve
+        a client; other instances may start and stop meanwhile (and must have,
+        or the gate hides nothing), and the small ones must have run side by
+        side (or the test proves nothing)."""
         log = os.path.join(self.dir, "log")
         status, doc, err, _ = run_json("--profile", "echo-threaded", "-j", "3", "--target",
                                        f"{SLOW_ECHO} --start-delay 0.05 --log {log}",
@@ -224,16 +230,20 @@ class Jobs(Tmp):
         small = [s for s in spans if s[2] < 100]
         self.assertEqual(len(big), 4, spans)  # hundred-clients, connect-burst, resources/*
         overlap = lambda a, b: a[0] < b[1] and b[0] < a[1]
+        # the server sees a client's close a moment after the runner closed it
+        served = lambda s: (s[3], max(s[3], s[4] - 0.1))
         for b in big:
-            self.assertEqual([s for s in spans if s is not b and overlap(s, b)], [], b)
+            self.assertEqual([s for s in spans if s is not b and s[2] > 0
+                              and overlap(served(s), served(b))], [], (b, spans))
+        self.assertTrue(any(s is not b and overlap(s[:2], served(b)) for s in spans
+                            for b in big), spans)
         self.assertTrue(any(overlap(a, b) for a in small for b in small if a is not b))
-
 
     def test_target_never_ready_is_reported_once_per_worker(self):
         """As with -j 1: once a worker's target never became ready, the cases not
         started yet end as errors at once, without waiting out their readiness. The
-        first to start is concurrency/half-line-idle: the cases that run alone go
-        first, while nothing else runs."""
+        first two to start (one per worker) are concurrency/half-line-idle and
+        concurrency/hundred-clients: the cases whose exchanges run alone go first."""
         status, doc, _, secs = run_json("--profile", "echo-threaded", "-j", "2", "--target",
                                         "sh -c 'sleep 30' {port}")
         self.assertEqual(status, 1)
@@ -241,10 +251,57 @@ class Jobs(Tmp):
         self.assertEqual(len(cases), 30)
         self.assertTrue(all(c["verdict"] == "error" for c in cases))
         self.assertEqual([c["id"] for c in cases if "did not become ready" in c["message"]],
-                         ["concurrency/half-line-idle"])
+                         ["concurrency/half-line-idle", "concurrency/hundred-clients"])
         self.assertEqual(sum(c["message"] == "not run: the target never became ready or could "
-                             "not be stopped (see the first error)" for c in cases), 29)
+                             "not be stopped (see the first error)" for c in cases), 28)
         self.assertLess(secs, 5 * float(SCALE) + 4)
+
+
+    GATED = ["run", "--profile", "echo-threaded", "-j", "2", "--format", "json",
+             "--timeout-scale", SCALE, "--target", SLOW_ECHO, "--case",
+             "concurrency/hundred-clients", "--case", "basic/*"]
+
+    def start_gated(self):
+        """-j 2 with hundred-clients exchanging alone (1.1 s), started with
+        basic/clients-in-turn, whose worker then waits at its gate."""
+        proc = subprocess.Popen([SOCKSPEC, *self.GATED], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=ENV)
+        time.sleep(0.3 * float(SCALE) + 0.5)  # both targets ready (0.2 s), one exchanging
+        return proc
+
+    def test_sigterm_while_a_worker_waits_at_the_gate(self):
+        proc = self.start_gated()
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
+        self.assertLess(time.monotonic() - start, 6)
+        cases = json.loads(out)["runs"][0]["cases"]
+        self.assertTrue(cases and all("interrupted by SIGTERM" in c["message"] for c in cases
+                                      if c["verdict"] != "pass"), cases)
+        self.assertTrue(any("interrupted by SIGTERM" in c["message"] for c in cases), cases)
+
+    def test_parent_killed_while_a_worker_waits_at_the_gate(self):
+        """The workers end with their targets (PR_SET_PDEATHSIG, the gate's end)."""
+        proc = self.start_gated()
+        proc.kill()
+        proc.communicate(timeout=60)
+        deadline = time.monotonic() + 10
+        while tagged_processes(TAG) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(tagged_processes(TAG), [])
+
+    def test_fail_fast_gives_up_a_worker_waiting_at_the_gate(self):
+        """-x -j 2: binary-bytes fails after its 2 s while connect-burst, which must
+        exchange alone, waits at its gate (one-message ended meanwhile): it is
+        given up, not reported."""
+        status, doc, err, secs = run_json("--profile", "echo-threaded", "--target", NUL, "-x",
+                                          "-j", "2", "--case", "limits/binary-bytes", "--case",
+                                          "limits/connect-burst", "--case", "basic/one-message")
+        self.assertEqual(status, 1, err)
+        self.assertEqual(ids_verdicts(doc), [("basic/one-message", "pass"),
+                                             ("limits/binary-bytes", "fail")])
+        self.assertLess(secs, 2 * float(SCALE) + 6)
 
 
 class StatusLine(Clean):
