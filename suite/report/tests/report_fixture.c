@@ -116,3 +116,12 @@ void assert_rendered(const struct report *r, enum report_format fmt, int color, 
 	assert_string_equal(got, want);
 	free(got);
 }
+
+/* The failing hello case of the issue, as the wire log holds it. */
+const char fixture_crlf_timeline[] = "+0.1ms c1 connect\n"
+                                     "+0.1ms c1 connected\n"
+                                     "+0.8ms c1 read 9 \"Welcome!\\n\"\n"
+                                     "+0.9ms c1 write 7 \"alice\\r\\n\"\n"
+                                     "+1001.7ms c1 read 15 \"Hello, alice\\r!\\n\"\n"
+                                     "+1001.9ms runner FAIL\n"
+                                     "+1001.9ms c2 close\n";

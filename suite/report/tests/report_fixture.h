@@ -31,6 +31,9 @@ struct report_case *add_case(struct report_run *run, const char *id, const char 
  * with report_free(). */
 struct report *small_fixture(void);
 
+/* The wire log of the failing hello case of issue 11 (framing/crlf). */
+extern const char fixture_crlf_timeline[];
+
 /* One run holding one case of verdict v. The caller frees it with
  * report_free(). */
 struct report *one_case(enum verdict v, const char *id, const char *message, const char *timeline,

@@ -38,13 +38,6 @@ static void assert_lacks(const char *haystack, const char *needle)
 }
 
 /* The failing hello case of the issue. */
-static const char crlf_timeline[] = "+0.1ms c1 connect\n"
-                                    "+0.1ms c1 connected\n"
-                                    "+0.8ms c1 read 9 \"Welcome!\\n\"\n"
-                                    "+0.9ms c1 write 7 \"alice\\r\\n\"\n"
-                                    "+1001.7ms c1 read 15 \"Hello, alice\\r!\\n\"\n"
-                                    "+1001.9ms runner FAIL\n"
-                                    "+1001.9ms c2 close\n";
 static const char crlf_message[] = "hello/framing/crlf.case:15: connection c1: expected \"Hello, "
                                    "alice!\\n\" within 2s, got \"Hello, alice\\r!\\n\" (differs "
                                    "at byte 12)";
@@ -145,7 +138,7 @@ static void test_html_summary_and_filters(void **state)
 
 static void test_html_sequence_diagram(void **state)
 {
-	struct report *r = one_case(VERDICT_FAIL, "framing/crlf", crlf_message, crlf_timeline, "");
+	struct report *r = one_case(VERDICT_FAIL, "framing/crlf", crlf_message, fixture_crlf_timeline, "");
 	char *out = render(r, REPORT_HTML, 0, 0);
 
 	(void)state;

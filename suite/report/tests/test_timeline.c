@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "report_fixture.h"
 #include "timeline.h"
 
 /* Asserts every field of event i. data NULL: the event has none. */
@@ -44,21 +45,13 @@ static void parse(struct timeline *t, const char *text)
 	assert_int_equal(timeline_parse(text, strlen(text), t), 0);
 }
 
-/* The failing hello case of the issue, as the wire log holds it. */
-static const char crlf_case[] = "+0.1ms c1 connect\n"
-                                "+0.1ms c1 connected\n"
-                                "+0.8ms c1 read 9 \"Welcome!\\n\"\n"
-                                "+0.9ms c1 write 7 \"alice\\r\\n\"\n"
-                                "+1001.7ms c1 read 15 \"Hello, alice\\r!\\n\"\n"
-                                "+1001.9ms runner FAIL\n"
-                                "+1001.9ms c2 close\n";
 
 static void test_timeline_parses_a_failed_exchange(void **state)
 {
 	struct timeline t = {0};
 
 	(void)state;
-	parse(&t, crlf_case);
+	parse(&t, fixture_crlf_timeline);
 	assert_int_equal(t.nevents, 7);
 	assert_event(&t, 0, TIMELINE_MARK, 1, "c1", "connect", 0, NULL, 0, 0);
 	assert_event(&t, 1, TIMELINE_MARK, 1, "c1", "connected", 0, NULL, 0, 0);
@@ -180,7 +173,7 @@ static void test_timeline_reparse_and_empty(void **state)
 	struct timeline t = {0};
 
 	(void)state;
-	parse(&t, crlf_case);
+	parse(&t, fixture_crlf_timeline);
 	parse(&t, "+3.0ms c9 eof");
 	assert_int_equal(t.nevents, 1);
 	assert_event(&t, 0, TIMELINE_MARK, 30, "c9", "eof", 0, NULL, 0, 0);
